@@ -1,0 +1,3 @@
+"""WebSocket routes of every app, gathered for ``asgi.py``."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,9 @@
+"""URL configuration for the sample project's HTTP side."""
+
+from django.urls import path
+
+from sample_project.library import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+]

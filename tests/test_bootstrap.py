@@ -1,0 +1,211 @@
+"""``workbench.setup()``: once per process, idempotent, from any kind of caller."""
+
+import json
+from pathlib import Path
+from textwrap import dedent
+
+FULLY_MIGRATED = """
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+def unapplied():
+    executor = MigrationExecutor(connection)
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
+"""
+
+
+def test_setup_configures_a_temporary_sqlite_file_and_migrates(run_python):
+    out = run_python(
+        dedent(
+            """
+            import json, threading, workbench
+            wb = workbench.setup()
+            from django.db import connection
+            """
+        )
+        + FULLY_MIGRATED
+        + dedent(
+            """
+        result = {}
+        def probe():
+            result["unapplied"] = len(unapplied())
+            result["engine"] = connection.vendor
+            result["name"] = connection.settings_dict["NAME"]
+            connection.close()
+        t = threading.Thread(target=probe); t.start(); t.join()
+        result["repr"] = repr(wb)
+        print(json.dumps(result))
+        """
+        )
+    ).stdout
+    result = json.loads(out)
+    assert result["unapplied"] == 0
+    assert result["engine"] == "sqlite"
+    assert result["repr"] == "<Workbench database=sqlite (temporary file) channel_layer=in-memory>"
+    assert "/" not in result["repr"]
+    # Removed at exit, with its folder.
+    assert not Path(result["name"]).exists()
+    assert not Path(result["name"]).parent.exists()
+
+
+def test_a_second_process_gets_a_fully_migrated_copy(run_python):
+    code = (
+        dedent(
+            """
+            import threading, workbench
+            workbench.setup()
+            from django.db import connection
+            """
+        )
+        + FULLY_MIGRATED
+        + dedent(
+            """
+            out = []
+            t = threading.Thread(target=lambda: out.append(len(unapplied()))); t.start(); t.join()
+            print(out[0])
+            """
+        )
+    )
+    assert run_python(code).stdout.strip() == "0"  # migrates, keeps a template
+    assert run_python(code).stdout.strip() == "0"  # copies the template
+
+
+def test_second_setup_is_idempotent_and_flushes(run_python):
+    out = run_python(
+        """
+        import asyncio, workbench
+        first = workbench.setup()
+        from sample_project.library.models import Tag
+
+        async def create():
+            tag = await Tag.objects.acreate(name="async")
+            return tag.id, await Tag.objects.acount()
+
+        print(asyncio.run(create()))
+        second = workbench.setup()
+        print(second is first)
+        print(asyncio.run(create()))
+        workbench.setup(flush=False)
+        print(asyncio.run(Tag.objects.acount()))
+        """
+    ).stdout.split()
+    assert out == ["(1,", "1)", "True", "(1,", "1)", "1"]
+
+
+def test_setup_works_inside_a_running_event_loop(run_python):
+    out = run_python(
+        """
+        import asyncio, workbench
+
+        async def main():
+            workbench.setup()
+            from sample_project.library.models import Author
+            await Author.objects.acreate(name="Octavia E. Butler")
+            workbench.setup()  # a re-run cell: flushes from inside the loop
+            return await Author.objects.acount()
+
+        print(asyncio.run(main()))
+        """
+    ).stdout
+    assert out.strip() == "0"
+
+
+def test_setup_works_from_a_thread(run_python):
+    out = run_python(
+        """
+        import threading, workbench
+        results = []
+        def target():
+            wb = workbench.setup()
+            from sample_project.library.models import Book
+            Book.objects.create(title="Kindred")
+            results.append(Book.objects.count())
+        t = threading.Thread(target=target); t.start(); t.join()
+        print(results)
+        """
+    ).stdout
+    assert out.strip() == "[1]"
+
+
+def test_conflicting_second_setup_says_what_to_do(run_python):
+    out = run_python(
+        """
+        import workbench
+        workbench.setup()
+        try:
+            workbench.setup(database="sqlite:////tmp/other.sqlite3")
+        except workbench.WorkbenchError as exc:
+            print(exc)
+        """
+    ).stdout
+    assert "database='sqlite:////tmp/other.sqlite3'" in out
+    assert "restart the kernel" in out
+
+
+def test_bad_url_changes_nothing(run_python):
+    out = run_python(
+        """
+        import workbench
+        from django.core.exceptions import ImproperlyConfigured
+        from django.conf import settings
+        for url in ["sqlite:///:memory:", "mysql://db/x"]:
+            try:
+                workbench.setup(database=url)
+            except ImproperlyConfigured as exc:
+                print(exc)
+        try:
+            workbench.setup(channel_layer="carrier-pigeon://")
+        except ImproperlyConfigured as exc:
+            print(exc)
+        print("configured:", settings.configured)
+        print(workbench.setup())
+        """
+    ).stdout
+    assert "in-memory SQLite database is private to one thread" in out
+    assert "'mysql://db/x'" in out and "sqlite:///relative/path.sqlite3" in out
+    assert "'carrier-pigeon://'" in out and "memory://" in out
+    assert "configured: False" in out
+    assert out.strip().endswith("channel_layer=in-memory>")
+
+
+def test_database_url_from_the_environment(run_python, tmp_path):
+    database = tmp_path / "mine.sqlite3"
+    out = run_python(
+        """
+        import workbench
+        wb = workbench.setup()
+        print(wb)
+        """,
+        env={"WORKBENCH_DATABASE_URL": f"sqlite:///{database}"},
+    ).stdout
+    assert out.strip() == "<Workbench database=sqlite channel_layer=in-memory>"
+    assert database.exists()  # a database of the user's own is kept
+
+
+def test_refuses_a_foreign_settings_module(run_python):
+    out = run_python(
+        """
+        import workbench
+        try:
+            workbench.setup()
+        except workbench.WorkbenchError as exc:
+            print(exc)
+        """,
+        env={"DJANGO_SETTINGS_MODULE": "mysite.settings"},
+    ).stdout
+    assert "'mysite.settings'" in out and "Unset it" in out
+
+
+def test_refuses_a_django_set_up_by_someone_else(run_python):
+    out = run_python(
+        """
+        import os, django, workbench
+        os.environ["DJANGO_SETTINGS_MODULE"] = "sample_project.config.settings"
+        django.setup()
+        try:
+            workbench.setup()
+        except workbench.WorkbenchError as exc:
+            print(exc)
+        """
+    ).stdout
+    assert "already set up in this process" in out

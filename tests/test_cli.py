@@ -1,0 +1,36 @@
+"""The ``workbench`` command line."""
+
+import subprocess
+import sys
+
+import pytest
+
+from workbench import cli
+
+
+@pytest.mark.parametrize("command", [[], ["lab"], ["test"], ["execute"]])
+def test_every_command_has_help(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", *command, "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: workbench" in result.stdout
+
+
+def test_no_command_is_an_error_that_lists_the_commands():
+    result = subprocess.run([sys.executable, "-m", "workbench"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "lab" in result.stderr and "execute" in result.stderr
+
+
+def test_test_command_runs_every_lesson_under_strict_nbval():
+    command = cli.pytest_command(["-k", "x"])
+    assert "--nbval" in command and "--nbval-lax" not in command
+    assert any(part.endswith("sanitize.cfg") for part in command)
+    assert command[-2:] == ["-k", "x"]
+
+
+def test_lessons_are_listed_in_order():
+    names = [path.name for path in cli.lesson_paths()]
+    assert names and names == sorted(names)
+    assert names[0] == "00-getting-started.ipynb"

@@ -1,0 +1,66 @@
+"""``expect()``: a demonstration of an error that fails when the error stops happening."""
+
+import pytest
+
+from workbench import ExpectationFailed, expect
+
+
+def test_prints_the_expected_error_and_swallows_it(capsys):
+    with expect(KeyError) as caught:
+        {}["missing"]
+    assert capsys.readouterr().out == "KeyError: 'missing'\n"
+    assert isinstance(caught.value, KeyError)
+
+
+def test_masks_memory_addresses(capsys):
+    class Thing:
+        pass
+
+    with expect(TypeError):
+        raise TypeError(f"cannot use {Thing()!r}")
+    out = capsys.readouterr().out
+    assert "0x…" in out and "0x7" not in out
+
+
+def test_fails_when_nothing_is_raised():
+    with pytest.raises(ExpectationFailed, match="finished without an error"):
+        with expect(ValueError):
+            pass
+
+
+def test_fails_when_another_error_is_raised():
+    with pytest.raises(ExpectationFailed, match="expected ValueError, but KeyError") as info:
+        with expect(ValueError):
+            raise KeyError("k")
+    assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_fails_when_the_message_does_not_match():
+    with pytest.raises(ExpectationFailed, match="does not match"):
+        with expect(ValueError, match="^invalid literal"):
+            raise ValueError("something else")
+
+
+def test_accepts_a_tuple_of_types(capsys):
+    with expect((KeyError, IndexError)):
+        [][1]
+    assert capsys.readouterr().out.startswith("IndexError:")
+
+
+def test_lets_keyboard_interrupt_through():
+    with pytest.raises(KeyboardInterrupt):
+        with expect(ValueError):
+            raise KeyboardInterrupt
+
+
+async def test_works_as_an_async_context_manager(capsys):
+    async def boom():
+        raise RuntimeError("event loop is closed")
+
+    async with expect(RuntimeError, match="closed"):
+        await boom()
+    assert capsys.readouterr().out == "RuntimeError: event loop is closed\n"
+
+    with pytest.raises(ExpectationFailed):
+        async with expect(RuntimeError):
+            pass

@@ -1,0 +1,36 @@
+"""The public surface of ``workbench``: pinned, and free of side effects on import."""
+
+import subprocess
+import sys
+
+import workbench
+
+
+def test_public_names_are_pinned():
+    assert sorted(workbench.__all__) == [
+        "ContextReport",
+        "ExpectationFailed",
+        "Workbench",
+        "WorkbenchError",
+        "describe_context",
+        "expect",
+        "is_async_context",
+        "run_sync",
+        "setup",
+    ]
+    for name in workbench.__all__:
+        assert getattr(workbench, name).__module__.startswith("workbench.")
+
+
+def test_import_configures_nothing_and_loads_no_models():
+    code = (
+        "import sys, workbench\n"
+        "from django.conf import settings\n"
+        "assert not settings.configured\n"
+        "assert 'django.db.models' not in sys.modules, 'models imported'\n"
+        "assert 'sample_project.library.models' not in sys.modules\n"
+        "print('clean')\n"
+    )
+    env = {"PATH": ""}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.stdout.strip() == "clean", result.stderr

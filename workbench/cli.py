@@ -1,0 +1,103 @@
+"""The ``workbench`` command: ``lab``, ``test`` and ``execute``.
+
+Each sub-command is a thin, documented door to a kept tool: JupyterLab,
+pytest (with nbval for the lessons) and nbclient.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+SANITIZE = NOTEBOOKS / "sanitize.cfg"
+
+
+def _require_checkout() -> None:
+    if not NOTEBOOKS.is_dir():
+        sys.exit(
+            f"workbench: no lessons at {NOTEBOOKS}. The commands lab, test and execute "
+            "work in a clone of the repository installed with `pip install -e .`."
+        )
+
+
+def lesson_paths() -> list[Path]:
+    """Every lesson, in order (``notebooks/NN-topic.ipynb``)."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+
+
+def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
+    _require_checkout()
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS}", *extra]
+    print("workbench: starting JupyterLab on", NOTEBOOKS, flush=True)
+    return subprocess.call(command, cwd=NOTEBOOKS)
+
+
+def pytest_command(extra: Sequence[str] = ()) -> list[str]:
+    """The whole suite: unit tests, sample-project tests and every lesson under strict nbval."""
+    workers = ["-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
+    return [
+        sys.executable, "-m", "pytest", *workers,
+        "--nbval", f"--nbval-sanitize-with={SANITIZE}",
+        *extra,
+    ]
+
+
+def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
+    _require_checkout()
+    return subprocess.call(pytest_command(extra), cwd=PROJECT_ROOT)
+
+
+def cmd_execute(args: argparse.Namespace, extra: list[str]) -> int:
+    """Re-execute lessons in place so their stored outputs come from a real run."""
+    _require_checkout()
+    from .execution import execute_notebook
+
+    paths = [Path(p).resolve() for p in args.notebooks] or lesson_paths()
+    for path in paths:
+        print(f"workbench: executing {path.relative_to(PROJECT_ROOT)}", flush=True)
+        execute_notebook(path, write=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Async Django Workbench: lessons that run real Django + Channels code.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    lab = commands.add_parser(
+        "lab",
+        help="open JupyterLab on the lessons (SQLite and the in-memory channel layer)",
+        description="Start JupyterLab on notebooks/. Further arguments go to JupyterLab.",
+    )
+    lab.set_defaults(handler=cmd_lab)
+    test = commands.add_parser(
+        "test",
+        help="run the whole test suite, every lesson included",
+        description="Run pytest over tests/, sample_project/ and notebooks/ (nbval, strict). "
+        "Further arguments go to pytest.",
+    )
+    test.set_defaults(handler=cmd_test)
+    execute = commands.add_parser(
+        "execute",
+        help="re-execute lessons in place, refreshing their stored outputs",
+        description="Run each lesson top to bottom in a fresh kernel and store the outputs. "
+        "Never edit outputs by hand: change the cells and run this.",
+    )
+    execute.add_argument("notebooks", nargs="*", help="lessons to run (default: all)")
+    execute.set_defaults(handler=cmd_execute)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "execute":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args.handler(args, extra)

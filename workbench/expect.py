@@ -1,0 +1,91 @@
+"""``expect()``: show a real error in a lesson, and fail if it stops happening.
+
+nbval's ``raises-exception`` tag lets a cell fail but does not require it to,
+so a lesson demonstrating an error would keep passing after a library fixed
+(or changed) that error. ``expect`` turns the demonstration into a check.
+"""
+
+from __future__ import annotations
+
+import re
+from types import TracebackType
+
+# Object addresses differ on every run; stored outputs must not.
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
+
+
+class ExpectationFailed(AssertionError):
+    """The block under ``expect()`` did not raise the error the lesson shows."""
+
+
+class expect:  # noqa: N801 - used like a function: ``with expect(TypeError):``
+    """Context manager (``with`` and ``async with``) that requires an error.
+
+    On the expected error it prints ``ExceptionName: message`` (addresses
+    masked, so the output is stable) and swallows it; the exception is kept in
+    ``.value``. If nothing is raised, a different exception is raised, or the
+    message does not match the ``match`` regular expression, the cell fails with
+    ``ExpectationFailed`` saying what was expected and what happened instead.
+    """
+
+    def __init__(
+        self,
+        exc_type: type[BaseException] | tuple[type[BaseException], ...],
+        match: str | None = None,
+    ) -> None:
+        self.exc_type = exc_type
+        self.match = match
+        self.value: BaseException | None = None
+
+    def __enter__(self) -> expect:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        expected = self._expected_name()
+        if exc is None:
+            raise ExpectationFailed(
+                f"expected {expected} to be raised, but the block finished without "
+                "an error. The behaviour this cell demonstrates has changed: check "
+                "the installed library versions and update the lesson."
+            )
+        if not isinstance(exc, self.exc_type):
+            if not isinstance(exc, Exception):
+                return False  # KeyboardInterrupt, SystemExit: let them through.
+            raise ExpectationFailed(
+                f"expected {expected}, but {type(exc).__name__} was raised: {exc}"
+            ) from exc
+        message = str(exc)
+        if self.match is not None and not re.search(self.match, message):
+            raise ExpectationFailed(
+                f"{type(exc).__name__} was raised as expected, but its message "
+                f"{message!r} does not match {self.match!r}."
+            ) from exc
+        self.value = exc
+        print(format_exception_line(exc))
+        return True
+
+    async def __aenter__(self) -> expect:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        return self.__exit__(exc_type, exc, tb)
+
+    def _expected_name(self) -> str:
+        types = self.exc_type if isinstance(self.exc_type, tuple) else (self.exc_type,)
+        return " or ".join(t.__name__ for t in types)
+
+
+def format_exception_line(exc: BaseException) -> str:
+    """``Name: message`` with memory addresses masked."""
+    message = _ADDRESS.sub("0x…", str(exc))
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

@@ -1,0 +1,71 @@
+"""The IPython extension: ``%%sync`` and ``%context``.
+
+``%%sync`` runs a cell's code with sync Django (``Book.objects.create(...)``,
+``for b in Book.objects.all()``) on the async ORM's worker thread, so it
+works inside the kernel's running event loop without switching Django's
+async-safety guard off.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+
+from .context import describe_context, run_sync_blocking
+
+
+class _Rendered:
+    """A value already rendered on the worker thread, shown as the cell's output.
+
+    Rendering there matters: the repr of a QuerySet or of a model whose
+    ``__str__`` follows a relation runs a query, which the cell's own thread
+    would refuse.
+    """
+
+    def __init__(self, bundle: dict[str, Any], metadata: dict[str, Any]) -> None:
+        self._bundle, self._metadata = bundle, metadata
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple:
+        return self._bundle, self._metadata
+
+    def __repr__(self) -> str:
+        return str(self._bundle.get("text/plain", ""))
+
+
+@magics_class
+class WorkbenchMagics(Magics):
+    @cell_magic("sync")
+    def sync(self, line: str, cell: str) -> _Rendered | None:
+        """Run this cell as sync code on the ORM's worker thread (names it assigns stay)."""
+        shell = self.shell
+        source = shell.transform_cell(cell)
+        tree = ast.parse(source, filename="<%%sync cell>")
+        last_expression = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr) and not cell.rstrip().endswith(";"):
+            last_expression = ast.Expression(tree.body.pop().value)
+        body = compile(tree, "<%%sync cell>", "exec")
+        final = compile(last_expression, "<%%sync cell>", "eval") if last_expression else None
+        namespace = shell.user_ns
+
+        def run() -> _Rendered | None:
+            exec(body, namespace)  # noqa: S102 - the learner's own cell
+            if final is None:
+                return None
+            value = eval(final, namespace)  # noqa: S307 - the learner's own cell
+            if value is None:
+                return None
+            bundle, metadata = shell.display_formatter.format(value)
+            return _Rendered(bundle, metadata)
+
+        return run_sync_blocking(run)
+
+    @line_magic("context")
+    def context(self, line: str) -> None:
+        """Print where this cell runs: thread, event loop, Django's async-unsafe guard."""
+        print(describe_context())
+
+
+def register(ipython: Any) -> None:
+    ipython.register_magics(WorkbenchMagics)
