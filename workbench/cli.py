@@ -34,6 +34,10 @@ def lesson_paths() -> list[Path]:
 def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
     _require_checkout()
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS}", *extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        # Containers and CI machines often run as root; JupyterLab refuses
+        # to start there unless told that this is intended.
+        command.append("--allow-root")
     print("workbench: starting JupyterLab on", NOTEBOOKS, flush=True)
     return subprocess.call(command, cwd=NOTEBOOKS)
 
