@@ -16,6 +16,7 @@ def execute_notebook(path: Path, *, write: bool = False, timeout: int = 120) -> 
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
+        coalesce_streams=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
@@ -37,6 +38,7 @@ def execute_twice(path: Path, *, timeout: int = 120) -> tuple[nbformat.NotebookN
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
+        coalesce_streams=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
     with client.setup_kernel():
