@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 from textwrap import dedent
 
+import pytest
+
 FULLY_MIGRATED = """
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -196,16 +198,51 @@ def test_refuses_a_foreign_settings_module(run_python):
     assert "'mysite.settings'" in out and "Unset it" in out
 
 
-def test_refuses_a_django_set_up_by_someone_else(run_python):
+def test_adopts_a_django_set_up_with_the_sample_settings(run_python):
     out = run_python(
         """
         import os, django, workbench
         os.environ["DJANGO_SETTINGS_MODULE"] = "sample_project.config.settings"
         django.setup()
+        wb = workbench.setup()
+        print(wb)
+        print(workbench.setup() is wb)
+        try:
+            workbench.setup(database="sqlite:////tmp/other.sqlite3")
+        except workbench.WorkbenchError as exc:
+            print("refused:", "restart the kernel" in str(exc))
+        """
+    ).stdout.splitlines()
+    assert out == [
+        "<Workbench database=sqlite channel_layer=in-memory, configured elsewhere>",
+        "True",
+        "refused: True",
+    ]
+
+
+def test_refuses_settings_loaded_without_django_setup(run_python):
+    out = run_python(
+        """
+        import os, workbench
+        os.environ["DJANGO_SETTINGS_MODULE"] = "sample_project.config.settings"
+        from django.conf import settings
+        settings.DEBUG  # loads the settings, but no django.setup()
         try:
             workbench.setup()
         except workbench.WorkbenchError as exc:
             print(exc)
         """
     ).stdout
-    assert "already set up in this process" in out
+    assert "django.setup() has not run" in out
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_setup_inside_a_pytest_django_test_adopts_its_test_database():
+    import workbench
+    from sample_project.library.models import Tag
+
+    wb = workbench.setup()
+    assert wb.configured_elsewhere and wb.database == "sqlite"
+    await Tag.objects.acreate(name="kept")
+    workbench.setup()  # adopted: never flushes pytest-django's database
+    assert await Tag.objects.acount() == 1

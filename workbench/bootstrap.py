@@ -43,10 +43,12 @@ class Workbench:
     temporary_database: bool
     database_url: str = field(repr=False)
     channel_layer_url: str = field(repr=False)
+    configured_elsewhere: bool = False
 
     def __repr__(self) -> str:
         database = self.database + (" (temporary file)" if self.temporary_database else "")
-        return f"<Workbench database={database} channel_layer={self.channel_layer}>"
+        owner = ", configured elsewhere" if self.configured_elsewhere else ""
+        return f"<Workbench database={database} channel_layer={self.channel_layer}{owner}>"
 
 
 _lock = threading.Lock()
@@ -69,16 +71,25 @@ def setup(
     notebook cell, a coroutine, a script or a test: database work runs on a
     short-lived thread that has no event loop. In IPython it also registers
     the ``%%sync`` and ``%context`` magics (as ``%load_ext workbench`` does).
+
+    If Django was already set up with the sample project's settings (by
+    pytest-django, ``manage.py shell``…), that configuration is adopted as is:
+    its owner created the database, so nothing is migrated or flushed.
     """
     global _current, _migrated
     with _lock:
         if _current is None:
-            _refuse_foreign_django()
+            _current = _adopt_configured_django()
+            if _current is not None:
+                _migrated = True
+        if _current is None:
             _current = _configure(database, channel_layer)
             fresh = _current.temporary_database
         else:
             _refuse_other_backends(_current, database, channel_layer)
             fresh = False
+        if _current.configured_elsewhere:
+            flush = False
         if not _migrated:
             if fresh:
                 _in_worker_thread(_migrate_from_template)
@@ -124,8 +135,13 @@ def _refuse_other_backends(
             )
 
 
-def _refuse_foreign_django() -> None:
-    """Refuse to take over a Django that something else configured."""
+def _adopt_configured_django() -> Workbench | None:
+    """The Workbench for a Django already set up with our settings, or None if none is.
+
+    Refuses a different settings module, and settings that were loaded but
+    not followed by ``django.setup()`` (overriding them now could leave a
+    half-configured process).
+    """
     module = os.environ.get("DJANGO_SETTINGS_MODULE")
     if module not in (None, SETTINGS_MODULE):
         raise WorkbenchError(
@@ -136,12 +152,24 @@ def _refuse_foreign_django() -> None:
     from django.apps import apps
     from django.conf import settings
 
-    if settings.configured or apps.ready:
+    if not settings.configured:
+        return None
+    if not apps.ready:
         raise WorkbenchError(
-            "Django was already set up in this process before workbench.setup() "
-            "(settings loaded or django.setup() called). Call workbench.setup() "
-            "first, before anything imports Django models, or restart the kernel."
+            "Django's settings were loaded in this process before workbench.setup(), "
+            "but django.setup() has not run. Call workbench.setup() first, before "
+            "anything reads settings or imports Django models, or restart the kernel."
         )
+    from sample_project.config import backends
+
+    return Workbench(
+        database=backends.describe_database(settings.DATABASES["default"]),
+        channel_layer=backends.describe_channel_layer(settings.CHANNEL_LAYERS["default"]),
+        temporary_database=False,
+        database_url="",
+        channel_layer_url="",
+        configured_elsewhere=True,
+    )
 
 
 def _configure(database: str | None, channel_layer: str | None) -> Workbench:
