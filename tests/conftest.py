@@ -43,3 +43,64 @@ def run_python(tmp_path: Path):
         return result
 
     return run
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _server_url(env_name: str, what: str, start):
+    """A running server's URL: the one `workbench test` started, or one of our own.
+
+    Outside CI a missing server skips the test with a reason saying how to get
+    one; under CI (CI=true) it is installed, or the test fails.
+    """
+    from workbench.services import ServiceUnavailable
+
+    if os.environ.get(env_name):
+        return os.environ[env_name], None
+    try:
+        server = start(install=in_ci())
+    except ServiceUnavailable as exc:
+        if in_ci():
+            pytest.fail(f"{what} is required under CI: {exc}")
+        pytest.skip(f"{what} is not available ({exc}). Run `workbench test`, which starts one.")
+    return server.url, server
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a PostgreSQL server for this test session (see _server_url)."""
+    from workbench.services import start_postgres
+
+    url, server = _server_url("WORKBENCH_TEST_POSTGRES_URL", "PostgreSQL", start_postgres)
+    yield url
+    if server is not None:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """URL of a Redis server for this test session (see _server_url)."""
+    from workbench.services import start_redis
+
+    url, server = _server_url("WORKBENCH_TEST_REDIS_URL", "Redis", start_redis)
+    yield url
+    if server is not None:
+        server.close()
+
+
+@pytest.fixture
+def postgres_database_url(postgres_url):
+    """A database of this test's own on the session's PostgreSQL server, dropped afterwards."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(postgres_url)._replace(path=f"/{name}"))
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -246,3 +246,62 @@ async def test_setup_inside_a_pytest_django_test_adopts_its_test_database():
     await Tag.objects.acreate(name="kept")
     workbench.setup()  # adopted: never flushes pytest-django's database
     assert await Tag.objects.acount() == 1
+
+
+def test_setup_on_postgresql_and_redis(run_python, postgres_database_url, redis_url):
+    out = run_python(
+        """
+        import asyncio, workbench
+        from channels.layers import get_channel_layer
+        wb = workbench.setup()
+        print(wb)
+        from sample_project.library.models import Tag
+
+        async def main():
+            first = await Tag.objects.acreate(name="pg")
+            layer = get_channel_layer()
+            channel = await layer.new_channel()
+            await layer.group_add("lesson", channel)
+            await layer.group_send("lesson", {"type": "hello", "n": first.id})
+            return (await layer.receive(channel))["n"]
+
+        print(asyncio.run(main()))
+        workbench.setup()  # flush: TRUNCATE ... RESTART IDENTITY on PostgreSQL
+        print(asyncio.run(main()))
+        """,
+        env={"WORKBENCH_DATABASE_URL": postgres_database_url, "WORKBENCH_CHANNEL_LAYER_URL": redis_url},
+    ).stdout.split("\n")
+    assert out[:3] == ["<Workbench database=postgresql channel_layer=redis>", "1", "1"]
+
+
+def test_an_unreachable_server_is_named(run_python):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = run_python(
+        f"""
+        import workbench
+        for kwargs in (dict(database="postgresql://u:secret@127.0.0.1:{port}/db"),):
+            try:
+                workbench.setup(**kwargs)
+            except workbench.WorkbenchError as exc:
+                print(exc)
+        """
+    ).stdout
+    assert f"Cannot reach the database server at 127.0.0.1:{port}" in out
+    assert "secret" not in out
+
+
+def test_an_unreachable_channel_layer_is_named(run_python):
+    out = run_python(
+        """
+        import workbench
+        try:
+            workbench.setup(channel_layer="redis://127.0.0.1:1/0")
+        except workbench.WorkbenchError as exc:
+            print(exc)
+        """
+    ).stdout
+    assert "Cannot reach the channel layer server at 127.0.0.1:1" in out

@@ -91,6 +91,7 @@ def setup(
         if _current.configured_elsewhere:
             flush = False
         if not _migrated:
+            _check_servers_reachable()
             if fresh:
                 _in_worker_thread(_migrate_from_template)
             else:
@@ -127,6 +128,9 @@ def _refuse_other_backends(
         ("channel_layer", channel_layer, current.channel_layer_url),
     ):
         if asked is not None and asked != have:
+            from sample_project.config.backends import redact
+
+            asked = redact(asked)
             raise WorkbenchError(
                 f"workbench.setup() already configured this process with {current!r}; "
                 f"this call asks for {name}={asked!r}. Django is configured once per "
@@ -198,6 +202,32 @@ def _configure(database: str | None, channel_layer: str | None) -> Workbench:
         database_url=database_url,
         channel_layer_url=layer_url,
     )
+
+
+def _check_servers_reachable() -> None:
+    """Fail early, naming the address, if the database or layer server is not up.
+
+    Without this a stopped PostgreSQL shows up as a psycopg traceback from
+    deep inside the migration, or (with the pool) only after its timeout.
+    """
+    from django.conf import settings
+
+    from sample_project.config import backends
+
+    from .services import is_listening
+
+    for what, address, setting in (
+        ("database", backends.database_address(settings.DATABASES["default"]), "WORKBENCH_DATABASE_URL"),
+        ("channel layer", backends.channel_layer_address(settings.CHANNEL_LAYERS["default"]), "WORKBENCH_CHANNEL_LAYER_URL"),
+    ):
+        if address is not None and not is_listening(*address, timeout=2):
+            host, port = address
+            raise WorkbenchError(
+                f"Cannot reach the {what} server at {host}:{port} (nothing accepts "
+                f"connections there). Start it, or point setup() / {setting} at a "
+                "running server (then run setup() again), or restart the kernel and "
+                "call setup() without URLs for the embedded defaults, which need no server."
+            )
 
 
 def _temporary_database_path() -> Path:

@@ -52,9 +52,62 @@ def pytest_command(extra: Sequence[str] = ()) -> list[str]:
     ]
 
 
+# The one output that must differ between the two passes: which backends the
+# kernel uses. Everything else a lesson prints must be the same on both.
+BACKENDS_SANITIZER = """
+[workbench backends]
+regex: <Workbench database=[^>]*>
+replace: <Workbench (backends differ between test passes)>
+"""
+
+
+def lessons_on_servers_command(sanitize: Path, extra: Sequence[str] = ()) -> list[str]:
+    """Every lesson under strict nbval again, one at a time (they share one database)."""
+    return [
+        sys.executable, "-m", "pytest", "-p", "no:xdist", "--nbval",
+        f"--nbval-sanitize-with={sanitize}", str(NOTEBOOKS), *extra,
+    ]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
 def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
+    """Pass 1: the whole suite on the embedded defaults (SQLite file, in-memory layer).
+    Pass 2: every lesson again on PostgreSQL + Redis, started here on loopback."""
     _require_checkout()
-    return subprocess.call(pytest_command(extra), cwd=PROJECT_ROOT)
+    import tempfile
+
+    from .services import ServiceUnavailable, start_postgres, start_redis
+
+    servers = []
+    if not args.defaults_only:
+        try:
+            print("workbench: starting PostgreSQL and Redis on loopback (installing them if missing)", flush=True)
+            servers = [start_postgres(), start_redis()]
+        except ServiceUnavailable as exc:
+            if _in_ci():
+                print(f"workbench: {exc}", file=sys.stderr)
+                return 1
+            print(f"workbench: skipping the PostgreSQL + Redis pass: {exc}", file=sys.stderr)
+    try:
+        env = dict(os.environ)
+        if servers:
+            env["WORKBENCH_TEST_POSTGRES_URL"], env["WORKBENCH_TEST_REDIS_URL"] = (s.url for s in servers)
+        print("workbench: pass 1, the whole suite on the embedded defaults", flush=True)
+        status = subprocess.call(pytest_command(extra), cwd=PROJECT_ROOT, env=env)
+        if status != 0 or not servers:
+            return status
+        print("workbench: pass 2, every lesson on PostgreSQL + Redis", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            sanitize = Path(tmp) / "sanitize.cfg"
+            sanitize.write_text(SANITIZE.read_text() + BACKENDS_SANITIZER)
+            env["WORKBENCH_DATABASE_URL"], env["WORKBENCH_CHANNEL_LAYER_URL"] = (s.url for s in servers)
+            return subprocess.call(lessons_on_servers_command(sanitize, extra), cwd=PROJECT_ROOT, env=env)
+    finally:
+        for server in servers:
+            server.close()
 
 
 def cmd_execute(args: argparse.Namespace, extra: list[str]) -> int:
@@ -83,9 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     lab.set_defaults(handler=cmd_lab)
     test = commands.add_parser(
         "test",
-        help="run the whole test suite, every lesson included",
-        description="Run pytest over tests/, sample_project/ and notebooks/ (nbval, strict). "
-        "Further arguments go to pytest.",
+        help="run the whole test suite, every lesson included, on both backend sets",
+        description="Pass 1: pytest over tests/, sample_project/ and notebooks/ (nbval, strict) "
+        "on the embedded defaults. Pass 2: every lesson again on PostgreSQL + Redis, which this "
+        "command installs (apt-get, as root) when missing, starts on loopback with throw-away "
+        "data, and stops at the end. Further arguments go to pytest.",
+    )
+    test.add_argument(
+        "--defaults-only", action="store_true",
+        help="skip the PostgreSQL + Redis pass (server tests then skip, unless CI is set)",
     )
     test.set_defaults(handler=cmd_test)
     execute = commands.add_parser(

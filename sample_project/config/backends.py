@@ -2,24 +2,57 @@
 
 The sample project reads ``WORKBENCH_DATABASE_URL`` and
 ``WORKBENCH_CHANNEL_LAYER_URL``; ``workbench.setup()`` passes the same URLs.
-Each function turns one URL into the dictionary Django or Channels expects,
-and a URL it does not understand raises ``ImproperlyConfigured`` naming the
-accepted forms.
+Each function turns one URL into the dictionary Django or Channels expects;
+a URL it does not understand raises ``ImproperlyConfigured`` naming the
+accepted forms. PostgreSQL URLs are parsed by ``dj-database-url``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 DATABASE_URL_FORMS = (
     "sqlite:///relative/path.sqlite3",
     "sqlite:////absolute/path.sqlite3",
+    "postgresql://user:password@host:port/name"
+    "[?pool_min_size=1&pool_max_size=10&pool_timeout=10]",
 )
-CHANNEL_LAYER_URL_FORMS = ("memory://",)
+CHANNEL_LAYER_URL_FORMS = (
+    "memory://",
+    "redis://host:port/db[?max_connections=1000&capacity=100&expiry=60]",
+    "redis+pubsub://host:port/db",
+)
+
+# Django's pool with "pool": True keeps at most 4 connections (psycopg_pool's
+# default), fewer than a server needs. The workbench sizes it explicitly: one
+# connection per request handled at once; raise pool_max_size for more.
+POOL_DEFAULTS = {"min_size": 1, "max_size": 10, "timeout": 10}
+
+# redis-py's async pool defaults to 100 connections. With more sockets than
+# that joining and leaving groups at once, group_add/group_discard fail with
+# "Too many connections" and leave stale group members (measured: 589
+# failures with 200 clients). Size it above the expected number of clients.
+REDIS_MAX_CONNECTIONS = 1000
+
+
+def _accepted(forms: tuple[str, ...]) -> str:
+    return "Use one of: " + ", ".join(forms) + "."
+
+
+def redact(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for error messages and logs."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def sqlite_database(path: str | Path) -> dict[str, Any]:
@@ -40,6 +73,49 @@ def sqlite_database(path: str | Path) -> dict[str, Any]:
     }
 
 
+def postgresql_database(url: str) -> dict[str, Any]:
+    """Settings for PostgreSQL through psycopg 3 and Django's connection pool.
+
+    ``CONN_MAX_AGE`` stays 0: Django refuses persistent connections together
+    with its pool, and under ASGI the pool is the way to reuse connections.
+    """
+    import dj_database_url
+
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"Database URL {redact(url)!r} has an invalid port ({exc}). {_accepted(DATABASE_URL_FORMS)}"
+        ) from None
+    if not parts.hostname or parts.path in ("", "/"):
+        raise ImproperlyConfigured(
+            f"Database URL {redact(url)!r} must name a host and a database. "
+            f"{_accepted(DATABASE_URL_FORMS)}"
+        )
+    query = dict(parse_qsl(parts.query))
+    pool = dict(POOL_DEFAULTS)
+    for key in list(query):
+        if key.startswith("pool_"):
+            name = key.removeprefix("pool_")
+            if name not in POOL_DEFAULTS:
+                raise ImproperlyConfigured(
+                    f"Database URL {redact(url)!r}: unknown pool option {key!r}. "
+                    "Known: pool_min_size, pool_max_size, pool_timeout."
+                )
+            try:
+                pool[name] = int(query.pop(key))
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"Database URL {redact(url)!r}: {key} must be a whole number."
+                ) from None
+    plain = urlunsplit(parts._replace(query=urlencode(query)))
+    settings = dj_database_url.parse(plain, conn_max_age=0)
+    settings["ENGINE"] = "django.db.backends.postgresql"
+    settings.setdefault("OPTIONS", {})["pool"] = pool
+    return settings
+
+
 def database_from_url(url: str, *, base_dir: Path | None = None) -> dict[str, Any]:
     """Return a ``DATABASES["default"]`` dictionary for ``url``."""
     parts = urlsplit(url)
@@ -48,19 +124,24 @@ def database_from_url(url: str, *, base_dir: Path | None = None) -> dict[str, An
         raw_path = parts.path[1:] if parts.path.startswith("/") else parts.path
         if parts.netloc or not raw_path or raw_path == ":memory:":
             raise ImproperlyConfigured(
-                f"Database URL {url!r} does not name a SQLite file. An in-memory "
+                f"Database URL {redact(url)!r} does not name a SQLite file. An in-memory "
                 "SQLite database is private to one thread, but the async ORM runs "
                 "queries on a worker thread, so the workbench needs a file. "
-                f"Use one of: {', '.join(DATABASE_URL_FORMS)}."
+                + _accepted(DATABASE_URL_FORMS)
             )
         path = Path(raw_path)
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
         return sqlite_database(path)
+    if parts.scheme in ("postgresql", "postgres"):
+        return postgresql_database(url)
     raise ImproperlyConfigured(
-        f"Database URL {url!r} has a scheme this project does not support "
-        f"({parts.scheme or 'none'!r}). Use one of: {', '.join(DATABASE_URL_FORMS)}."
+        f"Database URL {redact(url)!r} has a scheme this project does not support "
+        f"({parts.scheme or 'none'!r}). " + _accepted(DATABASE_URL_FORMS)
     )
+
+
+LAYER_OPTIONS = {"capacity": int, "expiry": int, "group_expiry": int}
 
 
 def channel_layer_from_url(url: str) -> dict[str, Any]:
@@ -68,9 +149,28 @@ def channel_layer_from_url(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     if parts.scheme == "memory" and not parts.netloc and parts.path in ("", "/"):
         return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    if parts.scheme in ("redis", "redis+pubsub") and parts.hostname:
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+            query = dict(parse_qsl(parts.query))
+            config = {name: kind(query.pop(name)) for name, kind in LAYER_OPTIONS.items() if name in query}
+            max_connections = int(query.pop("max_connections", REDIS_MAX_CONNECTIONS))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"Channel layer URL {redact(url)!r} is malformed ({exc}). "
+                + _accepted(CHANNEL_LAYER_URL_FORMS)
+            ) from None
+        address = urlunsplit(parts._replace(scheme="redis", query=urlencode(query)))
+        backend = (
+            "channels_redis.pubsub.RedisPubSubChannelLayer"
+            if parts.scheme == "redis+pubsub"
+            else "channels_redis.core.RedisChannelLayer"
+        )
+        config["hosts"] = [{"address": address, "max_connections": max_connections}]
+        return {"BACKEND": backend, "CONFIG": config}
     raise ImproperlyConfigured(
-        f"Channel layer URL {url!r} is not one this project supports. "
-        f"Use one of: {', '.join(CHANNEL_LAYER_URL_FORMS)}."
+        f"Channel layer URL {redact(url)!r} is not one this project supports. "
+        + _accepted(CHANNEL_LAYER_URL_FORMS)
     )
 
 
@@ -85,4 +185,22 @@ def describe_channel_layer(settings_dict: dict[str, Any]) -> str:
     backend = settings_dict["BACKEND"]
     return {
         "channels.layers.InMemoryChannelLayer": "in-memory",
+        "channels_redis.core.RedisChannelLayer": "redis",
+        "channels_redis.pubsub.RedisPubSubChannelLayer": "redis-pubsub",
     }.get(backend, backend.rsplit(".", 1)[-1])
+
+
+def database_address(settings_dict: dict[str, Any]) -> tuple[str, int] | None:
+    """(host, port) of a database server, or None for a file database."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return None
+    return settings_dict.get("HOST") or "localhost", int(settings_dict.get("PORT") or 5432)
+
+
+def channel_layer_address(settings_dict: dict[str, Any]) -> tuple[str, int] | None:
+    """(host, port) of the channel layer's server, or None for the in-memory layer."""
+    hosts = settings_dict.get("CONFIG", {}).get("hosts")
+    if not hosts:
+        return None
+    parts = urlsplit(hosts[0]["address"])
+    return parts.hostname or "localhost", parts.port or 6379

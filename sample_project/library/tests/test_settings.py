@@ -32,3 +32,47 @@ def test_channel_layer_urls():
 def test_debug_is_off_unless_asked_for():
     assert settings.DEBUG is False
     assert "insecure" in settings.SECRET_KEY  # the marked development default
+
+
+def test_postgresql_url_uses_psycopg_and_a_sized_pool():
+    settings_dict = database_from_url("postgresql://app:s3cret@db.local:5433/shop?pool_max_size=40")
+    assert settings_dict["ENGINE"] == "django.db.backends.postgresql"
+    assert (settings_dict["HOST"], settings_dict["PORT"], settings_dict["NAME"]) == ("db.local", 5433, "shop")
+    assert settings_dict["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
+    assert settings_dict["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 40, "timeout": 10}
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("postgresql://db.local:port/shop", "invalid port"),
+        ("postgresql://db.local", "must name a host and a database"),
+        ("postgresql://db.local/shop?pool_size=3", "unknown pool option 'pool_size'"),
+        ("postgresql://db.local/shop?pool_max_size=many", "must be a whole number"),
+    ],
+)
+def test_bad_postgresql_urls_say_what_is_wrong(url, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        database_from_url(url)
+
+
+def test_errors_never_show_the_password():
+    with pytest.raises(ImproperlyConfigured) as info:
+        database_from_url("postgresql://app:s3cret@db.local:x/shop")
+    assert "s3cret" not in str(info.value) and "app:***@" in str(info.value)
+
+
+def test_redis_urls_choose_the_layer_and_size_its_connection_pool():
+    core = channel_layer_from_url("redis://127.0.0.1:6380/2?capacity=500")
+    assert core["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert core["CONFIG"]["capacity"] == 500
+    # redis-py's default of 100 connections is too few for a room of clients.
+    assert core["CONFIG"]["hosts"] == [{"address": "redis://127.0.0.1:6380/2", "max_connections": 1000}]
+    pubsub = channel_layer_from_url("redis+pubsub://127.0.0.1:6380/0?max_connections=50")
+    assert pubsub["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert pubsub["CONFIG"]["hosts"][0]["max_connections"] == 50
+
+
+def test_a_malformed_redis_url_names_the_accepted_forms():
+    with pytest.raises(ImproperlyConfigured, match="redis://host:port/db"):
+        channel_layer_from_url("redis://127.0.0.1:port/0")

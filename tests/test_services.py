@@ -1,0 +1,56 @@
+"""Throw-away PostgreSQL and Redis servers (real ones) for tests and lessons."""
+
+import socket
+
+import pytest
+
+from tests.conftest import in_ci
+from workbench import services
+
+
+def test_free_port_is_bindable_and_is_listening_tells_the_truth():
+    port = services.free_port()
+    assert not services.is_listening("127.0.0.1", port)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen()
+        assert services.is_listening("127.0.0.1", port)
+
+
+def _start(start):
+    try:
+        return start(install=in_ci())
+    except services.ServiceUnavailable as exc:
+        if in_ci():
+            raise
+        pytest.skip(f"not available here: {exc}. Run `workbench test` (as root on Debian it installs it).")
+
+
+def test_postgres_starts_restarts_and_cleans_up():
+    import psycopg
+
+    server = _start(services.start_postgres)
+    with server:
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("select current_database(), current_user").fetchone() == ("workbench", "workbench")
+        server.restart()
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+        server.stop()
+        assert not services.is_listening("127.0.0.1", server.port)
+    assert not server.data_dir.exists()
+
+
+def test_redis_starts_restarts_and_cleans_up():
+    import redis
+
+    server = _start(services.start_redis)
+    with server:
+        client = redis.Redis.from_url(server.url)
+        client.set("k", "v")
+        assert client.get("k") == b"v"
+        server.restart()
+        # Persistence is off: a restart starts empty.
+        assert redis.Redis.from_url(server.url).get("k") is None
+    assert not services.is_listening("127.0.0.1", server.port)
+    assert not server.data_dir.exists()

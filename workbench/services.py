@@ -1,0 +1,207 @@
+"""Throw-away PostgreSQL and Redis servers on loopback, for tests and lessons.
+
+Each server gets a free port on 127.0.0.1 and a fresh data directory, and is
+stopped (its directory removed) when the ``LocalServer`` stops or the process
+exits. Missing server packages are installed with apt-get when running as
+root on Debian (a CI machine); elsewhere the error says what to install.
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_apt_lock = threading.Lock()
+_apt_updated = False
+
+
+class ServiceUnavailable(RuntimeError):
+    """A server could not be installed or started; the message says what to do."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def is_listening(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Does something accept TCP connections at ``host:port``?"""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _install(package: str, what: str) -> None:
+    global _apt_updated
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise ServiceUnavailable(
+            f"{what} is not installed. Install it (Debian/Ubuntu: "
+            f"`sudo apt-get install {package}`; macOS: `brew install {package.split('-')[0]}`) "
+            "and try again."
+        )
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with _apt_lock:
+        try:
+            if not _apt_updated:
+                subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
+                _apt_updated = True
+            subprocess.run(
+                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
+                check=True, env=env, capture_output=True,
+            )
+        except subprocess.CalledProcessError as exc:
+            raise ServiceUnavailable(
+                f"Installing {package} with apt-get failed: {exc.stderr.decode(errors='replace')[-500:]}"
+            ) from None
+
+
+def postgres_bin_dir(*, install: bool = True) -> Path:
+    """The directory holding ``initdb`` and ``pg_ctl`` (installing PostgreSQL if allowed)."""
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not candidates and shutil.which("initdb"):
+        candidates = [shutil.which("initdb")]
+    if not candidates and install:
+        _install("postgresql", "The PostgreSQL server")
+        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not candidates:
+        raise ServiceUnavailable("PostgreSQL's initdb was not found even after installing postgresql.")
+    return Path(candidates[-1]).parent
+
+
+def redis_server_binary(*, install: bool = True) -> str:
+    """The path of ``redis-server`` (installing Redis if allowed)."""
+    found = shutil.which("redis-server")
+    if not found and install:
+        _install("redis-server", "The Redis server")
+        found = shutil.which("redis-server")
+    if not found:
+        raise ServiceUnavailable("redis-server was not found even after installing it.")
+    return found
+
+
+@dataclass
+class LocalServer:
+    """A server process of ours on 127.0.0.1: its URL, and stop / restart."""
+
+    kind: str
+    url: str
+    port: int
+    data_dir: Path
+    _start: object = field(repr=False)
+    _stop: object = field(repr=False)
+    running: bool = True
+
+    def stop(self) -> None:
+        """Stop the server (keeping its data, so ``start()`` brings it back)."""
+        if self.running:
+            self._stop()
+            self.running = False
+
+    def start(self) -> None:
+        """Start it again on the same port with the same data."""
+        if not self.running:
+            self._start()
+            self.running = True
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        """Stop the server for good and remove its data directory."""
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> LocalServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _wait_until_listening(port: int, what: str, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if is_listening("127.0.0.1", port, timeout=0.2):
+            return
+        time.sleep(0.05)
+    tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
+    raise ServiceUnavailable(f"{what} did not start listening on 127.0.0.1:{port} in {timeout:.0f} s.\n{tail}")
+
+
+def start_postgres(*, install: bool = True) -> LocalServer:
+    """A fresh PostgreSQL cluster with database ``workbench`` (user ``workbench``, no password).
+
+    PostgreSQL refuses to run as root, so as root the cluster belongs to the
+    ``postgres`` system user that the Debian package creates.
+    """
+    bin_dir = postgres_bin_dir(install=install)
+    base = Path(tempfile.mkdtemp(prefix="workbench-postgres-"))
+    data, log = base / "data", base / "server.log"
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, "postgres")
+    port = free_port()
+
+    def run(*args: str) -> None:
+        result = subprocess.run([*as_user, *args], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ServiceUnavailable(f"{' '.join(args[:2])} failed: {result.stderr.strip()[-800:]}")
+
+    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "workbench", "--auth=trust", "-E", "UTF8", "--no-sync")
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+
+    def start() -> None:
+        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "30", "start")
+
+    def stop() -> None:
+        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+
+    start()
+    run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "workbench", "workbench")
+    server = LocalServer("postgresql", f"postgresql://workbench@127.0.0.1:{port}/workbench", port, base, start, stop)
+    atexit.register(server.close)
+    return server
+
+
+def start_redis(*, install: bool = True) -> LocalServer:
+    """A fresh Redis server with persistence off."""
+    binary = redis_server_binary(install=install)
+    base = Path(tempfile.mkdtemp(prefix="workbench-redis-"))
+    log = base / "server.log"
+    port = free_port()
+    process: list[subprocess.Popen] = []
+
+    def start() -> None:
+        process[:] = [
+            subprocess.Popen(
+                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(base), "--logfile", str(log), "--maxclients", "10000"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        ]
+        _wait_until_listening(port, "Redis", log)
+
+    def stop() -> None:
+        for proc in process:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+    start()
+    server = LocalServer("redis", f"redis://127.0.0.1:{port}/0", port, base, start, stop)
+    atexit.register(server.close)
+    return server
