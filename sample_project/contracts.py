@@ -136,6 +136,26 @@ def validation_problems(error: ValidationError) -> list[dict[str, Any]]:
 
     ``input`` (the offending value) is left out when the field was missing.
     """
+    return [
+        {**problem, "input": to_jsonable_python(problem["input"], fallback=repr)}
+        if "input" in problem
+        else problem
+        for problem in _problems(error)
+    ]
+
+
+def explain_validation_error(error: ValidationError) -> str:
+    """A few plain lines for a person: what was being read, and each field's problem."""
+    problems = _problems(error)
+    noun = "problem" if len(problems) == 1 else "problems"
+    lines = [f"{error.title}: {len(problems)} {noun}"]
+    for problem in problems:
+        given = f" (got {problem['input']!r})" if "input" in problem else ""
+        lines.append(f"- {problem['field']}: {problem['message']}{given}")
+    return "\n".join(lines)
+
+
+def _problems(error: ValidationError) -> list[dict[str, Any]]:
     problems = []
     for item in error.errors(include_url=False):
         problem: dict[str, Any] = {
@@ -143,17 +163,6 @@ def validation_problems(error: ValidationError) -> list[dict[str, Any]]:
             "message": item["msg"],
         }
         if item["type"] != "missing":
-            problem["input"] = to_jsonable_python(item["input"], fallback=repr)
+            problem["input"] = item["input"]
         problems.append(problem)
     return problems
-
-
-def explain_validation_error(error: ValidationError) -> str:
-    """A few plain lines for a person: what was being read, and each field's problem."""
-    problems = validation_problems(error)
-    noun = "problem" if len(problems) == 1 else "problems"
-    lines = [f"{error.title}: {len(problems)} {noun}"]
-    for problem in problems:
-        given = f" (got {problem['input']!r})" if "input" in problem else ""
-        lines.append(f"- {problem['field']}: {problem['message']}{given}")
-    return "\n".join(lines)

@@ -119,3 +119,13 @@ def test_explained_errors_name_each_field_and_what_was_given():
         ]
     )
     assert "https://" not in explain_validation_error(caught.value)
+
+
+def test_problems_are_json_ready_while_the_explanation_shows_python_values():
+    stamp = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    with pytest.raises(ValidationError) as caught:
+        AsyncOrmResult[str](data=[stamp], count=1, has_next=False, execution_time=0)
+    assert validation_problems(caught.value)[0]["input"] == "2026-01-02T00:00:00Z"
+    assert "(got datetime.datetime(2026, 1, 2, 0, 0, tzinfo=datetime.timezone.utc))" in (
+        explain_validation_error(caught.value)
+    )

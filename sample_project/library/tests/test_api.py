@@ -24,13 +24,13 @@ class BookListTests(TestCase):
         assert [book.title for book in page.data] == [f"Book {n}" for n in range(11, 21)]
         assert (page.count, page.has_next) == (25, True)
         assert isinstance(body["executionTime"], float) and body["executionTime"] >= 0
-        assert body["data"][0] == {
-            "id": 11, "title": "Book 11", "author": None, "publishedDate": None, "pages": 111,
-        }  # fmt: skip
+        first = body["data"][0]
+        assert isinstance(first.pop("id"), int)  # ids depend on earlier tests' rows
+        assert first == {"title": "Book 11", "author": None, "publishedDate": None, "pages": 111}
 
     async def test_defaults_are_page_1_of_10(self):
         body = (await self.async_client.get("/api/books/")).json()
-        assert [b["id"] for b in body["data"]] == list(range(1, 11))
+        assert [b["title"] for b in body["data"]] == [f"Book {n}" for n in range(1, 11)]
         assert body["data"][0]["author"] == "N. K. Jemisin"
 
     async def test_the_last_page_has_no_next(self):
