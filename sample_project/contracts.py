@@ -115,10 +115,9 @@ class WebSocketMessage(Contract):
     @model_serializer(mode="wrap")
     def _leave_out_unset_optionals(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         fields = handler(self)
-        for name in ("timestamp", "room"):
+        for name in ("timestamp", "room"):  # one word each: the alias is the name
             if getattr(self, name) is None:
-                fields.pop(to_camel(name), None)
-                fields.pop(name, None)  # when dumped with by_alias=False
+                fields.pop(name, None)
         return fields
 
 

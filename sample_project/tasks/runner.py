@@ -78,9 +78,9 @@ async def run_tasks(
             ]
     except BaseException:
         # Cancelled, interrupted, or the database failed: the TaskGroup has
-        # already cancelled and awaited every task. The sweep is one UPDATE,
-        # sent after any in-flight writes of those tasks (asgiref runs them on
-        # one thread, in order), so nothing overwrites it.
+        # already cancelled and awaited every task. The sweep's two UPDATEs
+        # queue behind any write of those tasks still in flight (asgiref runs
+        # them all on one thread, in order), so nothing overwrites them.
         await _fail_unfinished([config.task_id for config, _ in batch])
         raise
     return [task.result() for task in running]
