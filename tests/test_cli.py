@@ -8,7 +8,7 @@ import pytest
 from workbench import cli
 
 
-@pytest.mark.parametrize("command", [[], ["lab"], ["test"], ["execute"]])
+@pytest.mark.parametrize("command", [[], ["lab"], ["test"], ["execute"], ["types"]])
 def test_every_command_has_help(command):
     result = subprocess.run(
         [sys.executable, "-m", "workbench", *command, "--help"], capture_output=True, text=True
@@ -20,7 +20,15 @@ def test_every_command_has_help(command):
 def test_no_command_is_an_error_that_lists_the_commands():
     result = subprocess.run([sys.executable, "-m", "workbench"], capture_output=True, text=True)
     assert result.returncode == 2
-    assert "lab" in result.stderr and "execute" in result.stderr
+    assert "lab" in result.stderr and "execute" in result.stderr and "types" in result.stderr
+
+
+def test_types_refuses_arguments_it_does_not_know():
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "types", "--chek"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "unrecognized arguments: --chek" in result.stderr
 
 
 def test_test_command_runs_every_lesson_under_strict_nbval():

@@ -1,7 +1,8 @@
-"""The ``workbench`` command: ``lab``, ``test`` and ``execute``.
+"""The ``workbench`` command: ``lab``, ``test``, ``execute`` and ``types``.
 
 Each sub-command is a thin, documented door to a kept tool: JupyterLab,
-pytest (with nbval for the lessons) and nbclient.
+pytest (with nbval for the lessons), nbclient, and json-schema-to-typescript
+with tsc (through ``sample_project.typescript``).
 """
 
 from __future__ import annotations
@@ -122,6 +123,14 @@ def cmd_execute(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def cmd_types(args: argparse.Namespace, extra: list[str]) -> int:
+    """Regenerate (or ``--check``) sample_project/static/types.ts, then type-check the clients."""
+    _require_checkout()
+    from sample_project.typescript import run
+
+    return run(check=args.check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
@@ -155,12 +164,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     execute.add_argument("notebooks", nargs="*", help="lessons to run (default: all)")
     execute.set_defaults(handler=cmd_execute)
+    types = commands.add_parser(
+        "types",
+        help="regenerate sample_project/static/types.ts from the Pydantic contracts",
+        description="Generate the TypeScript twins of sample_project/contracts.py "
+        "(json-schema-to-typescript, from each model's JSON Schema) into "
+        "sample_project/static/types.ts, then run tsc --noEmit over every client script "
+        "under a static/ folder. Needs Node.js 18+ and npm; installs the pinned npm "
+        "packages (npm ci in sample_project/frontend) on first use.",
+    )
+    types.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; fail if types.ts is out of date or a script does not type-check",
+    )
+    types.set_defaults(handler=cmd_types)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command == "execute":
+    if extra and args.command in ("execute", "types"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.handler(args, extra)

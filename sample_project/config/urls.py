@@ -6,4 +6,5 @@ from sample_project.library import views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("api/books/", views.book_list, name="book-list"),
 ]
