@@ -22,9 +22,9 @@ def test_http_answers_json_and_counts_requests():
     with workbench.local_endpoint() as endpoint:
         assert endpoint.url.startswith("http://127.0.0.1:")
         assert get(f"{endpoint.url}/books?x=1") == (200, {"path": "/books", "delay": 0.0})
-        assert endpoint.requests_served == 1
+        assert endpoint.requests == 1
         endpoint.reset_counts()
-        assert endpoint.requests_served == 0
+        assert endpoint.requests == 0
 
 
 def test_repr_names_no_port():
@@ -46,12 +46,12 @@ def test_a_bad_delay_is_a_clear_400(delay):
         assert repr(delay) in message and "seconds" in message
 
 
-async def test_delayed_requests_overlap_and_peak_in_flight_counts_them():
+async def test_delayed_requests_overlap_and_most_at_once_counts_them():
     with workbench.local_endpoint() as endpoint:
         async with httpx.AsyncClient() as client:
             await asyncio.gather(*(client.get(f"{endpoint.url}/?delay=0.3") for _ in range(3)))
-        assert endpoint.requests_served == 3
-        assert endpoint.peak_in_flight == 3
+        assert endpoint.requests == 3
+        assert endpoint.most_at_once == 3
 
 
 def test_tls_is_refused_by_default_and_accepted_with_the_trusting_context():

@@ -29,7 +29,7 @@ class LocalEndpoint:
     """A running loopback server: ``GET`` any path returns JSON; ``?delay=0.2`` waits first.
 
     It answers with ``{"path": ..., "delay": ...}``, counts the requests it
-    served, and records the most requests it held at once (``peak_in_flight``),
+    served, and records the most requests it held at once (``most_at_once``),
     which shows whether a client really sent requests concurrently. Each
     request runs on a thread of its own, so delays overlap. The repr names
     only the scheme (no port), so lessons may show it.
@@ -44,8 +44,8 @@ class LocalEndpoint:
         self.tls = tls
         self.hostnames = tuple(hostnames)
         self.ca: trustme.CA | None = None
-        self.requests_served = 0
-        self.peak_in_flight = 0
+        self.requests = 0
+        self.most_at_once = 0
         self._in_flight = 0
         self._counter_lock = threading.Lock()
         self.failed_connections = 0
@@ -84,10 +84,10 @@ class LocalEndpoint:
         return context
 
     def reset_counts(self) -> None:
-        """Start counting ``requests_served`` and ``peak_in_flight`` from zero."""
+        """Start counting ``requests`` and ``most_at_once`` from zero."""
         with self._counter_lock:
-            self.requests_served = 0
-            self.peak_in_flight = self._in_flight
+            self.requests = 0
+            self.most_at_once = self._in_flight
 
     def close(self) -> None:
         """Stop serving and free the port (idempotent)."""
@@ -128,8 +128,8 @@ class LocalEndpoint:
     def _started(self) -> None:
         with self._counter_lock:
             self._in_flight += 1
-            self.requests_served += 1
-            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+            self.requests += 1
+            self.most_at_once = max(self.most_at_once, self._in_flight)
 
     def _finished(self) -> None:
         with self._counter_lock:
@@ -157,6 +157,10 @@ def _handler_for(endpoint: LocalEndpoint) -> type[BaseHTTPRequestHandler]:
         # HTTP/1.1 keeps connections open between requests, as real services
         # do; a client's connection pool then reuses them (lesson 05 needs that).
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; without TCP_NODELAY the second
+        # waits for the client's delayed ACK (about 40 ms on Linux) on every
+        # request after the first on a connection.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:  # noqa: N802 - the http.server hook
             endpoint._started()
