@@ -64,3 +64,14 @@ async def test_works_as_an_async_context_manager(capsys):
     with pytest.raises(ExpectationFailed):
         async with expect(RuntimeError):
             pass
+
+
+def test_masks_thread_idents_and_drops_c_source_lines(capsys):
+    with expect(RuntimeError):
+        raise RuntimeError("created in thread id 140211 and this is thread id 139887.")
+    with expect(OSError):
+        raise OSError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed (_ssl.c:1006)")
+    assert capsys.readouterr().out == (
+        "RuntimeError: created in thread id … and this is thread id ….\n"
+        "OSError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed\n"
+    )

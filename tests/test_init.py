@@ -10,11 +10,15 @@ def test_public_names_are_pinned():
     assert sorted(workbench.__all__) == [
         "ContextReport",
         "ExpectationFailed",
+        "LocalEndpoint",
+        "LoopLagProbe",
         "Workbench",
         "WorkbenchError",
         "describe_context",
         "expect",
         "is_async_context",
+        "local_endpoint",
+        "loop_lag",
         "run_sync",
         "setup",
     ]

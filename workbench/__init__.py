@@ -7,16 +7,22 @@ the ``%%sync`` and ``%context`` magics.
 
 from .bootstrap import Workbench, WorkbenchError, setup
 from .context import ContextReport, describe_context, is_async_context, run_sync
+from .endpoints import LocalEndpoint, local_endpoint
 from .expect import ExpectationFailed, expect
+from .probes import LoopLagProbe, loop_lag
 
 __all__ = [
     "ContextReport",
     "ExpectationFailed",
+    "LocalEndpoint",
+    "LoopLagProbe",
     "Workbench",
     "WorkbenchError",
     "describe_context",
     "expect",
     "is_async_context",
+    "local_endpoint",
+    "loop_lag",
     "run_sync",
     "setup",
 ]
