@@ -8,10 +8,12 @@ import workbench
 
 def test_public_names_are_pinned():
     assert sorted(workbench.__all__) == [
+        "CheckResult",
         "ContextReport",
         "ExpectationFailed",
         "Workbench",
         "WorkbenchError",
+        "check",
         "describe_context",
         "expect",
         "is_async_context",

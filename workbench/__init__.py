@@ -6,14 +6,17 @@ the ``%%sync`` and ``%context`` magics.
 """
 
 from .bootstrap import Workbench, WorkbenchError, setup
+from .checks import CheckResult, check
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .expect import ExpectationFailed, expect
 
 __all__ = [
+    "CheckResult",
     "ContextReport",
     "ExpectationFailed",
     "Workbench",
     "WorkbenchError",
+    "check",
     "describe_context",
     "expect",
     "is_async_context",
