@@ -13,6 +13,10 @@ from nbclient import NotebookClient
 # terminal. Cell errors still arrive as error outputs.
 _QUIET_KERNEL = {"stderr": subprocess.DEVNULL}
 
+# Stored in every executed notebook: without it JupyterLab asks the learner
+# to pick a kernel ("Select Kernel") before the first cell can run.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
 
 def execute_notebook(path: Path, *, write: bool = False, timeout: int = 120) -> nbformat.NotebookNode:
     """Run ``path`` top to bottom in a fresh kernel (cwd = its folder); optionally store it."""
@@ -28,6 +32,7 @@ def execute(notebook: nbformat.NotebookNode, *, cwd: Path, timeout: int = 120) -
     A cell error stops the run with nbclient's ``CellExecutionError``.
     """
     _client(notebook, cwd, timeout).execute(**_QUIET_KERNEL)
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
     return notebook
 
 
