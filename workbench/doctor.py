@@ -32,9 +32,9 @@ class Finding:
     next_step: str = ""
 
     def __str__(self) -> str:
-        line = f"  {'✔' if self.ok else '✘'} {self.label:<14}{self.detail}"
+        line = f"  {'✔' if self.ok else '✘'} {self.label:<15}{self.detail}"
         if not self.ok and self.next_step:
-            line += f"\n    {'':<14}next: {self.next_step}"
+            line += f"\n    {'':<15}next: {self.next_step}"
         return line
 
 
