@@ -223,20 +223,45 @@ async def test_a_consumer_that_fails_or_stays_silent_is_not_yet(capsys):
     assert "✘ Not yet: silent\n    your code raised TimeoutError" in out
 
 
-def test_in_a_notebook_the_result_is_printed_once(tmp_path):
-    from workbench.execution import execute
+CONSUMER_CELL = """
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.testing import WebsocketCommunicator
+
+
+class Shout(AsyncJsonWebsocketConsumer):
+    async def receive_json(self, content):
+        await self.send_json({"text": content["text"].upper()})
+
+
+async def shout(text):
+    communicator = WebsocketCommunicator(Shout.as_asgi(), "/ws/shout/")
+    await communicator.connect()
+    try:
+        await communicator.send_json_to({"text": text})
+        return await communicator.receive_json_from()
+    finally:
+        await communicator.disconnect()
+
+
+await workbench.check("the consumer shouts", lambda: shout("hi"), expected={"text": "HI"}, hint="h")
+"""
+
+
+def test_in_a_kernel_checks_print_once_and_drive_the_orm_and_a_consumer(tmp_path):
     import nbformat
 
-    notebook = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell("import workbench\nworkbench.check('sync', 1, expected=1, hint='h')"),
-            nbformat.v4.new_code_cell(
-                "async def probe():\n    return 2\nawait workbench.check('async', probe, expected=2, hint='h')"
-            ),
-        ]
-    )
+    from workbench.execution import execute
+
+    cells = [
+        "import workbench\nwb = workbench.setup()\nworkbench.check('sync', 1, expected=1, hint='h')",
+        "from sample_project.library.models import Tag\n"
+        "async def tags():\n    await Tag.objects.acreate(name='t')\n    return await Tag.objects.acount()\n"
+        "await workbench.check('the ORM, awaited', tags, expected=1, hint='h')",
+        CONSUMER_CELL,
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
     execute(notebook, cwd=tmp_path)
     assert [cell.outputs for cell in notebook.cells] == [
-        [{"output_type": "stream", "name": "stdout", "text": "✔ Correct: sync\n"}],
-        [{"output_type": "stream", "name": "stdout", "text": "✔ Correct: async\n"}],
+        [{"output_type": "stream", "name": "stdout", "text": f"✔ Correct: {what}\n"}]
+        for what in ("sync", "the ORM, awaited", "the consumer shouts")
     ]
