@@ -265,3 +265,12 @@ def test_in_a_kernel_checks_print_once_and_drive_the_orm_and_a_consumer(tmp_path
         [{"output_type": "stream", "name": "stdout", "text": f"✔ Correct: {what}\n"}]
         for what in ("sync", "the ORM, awaited", "the consumer shouts")
     ]
+
+
+async def test_a_timeout_inside_the_learners_code_is_named_as_such(capsys):
+    async def receive_too_soon():
+        await asyncio.wait_for(asyncio.Event().wait(), 0.01)
+
+    assert not await workbench.check("a reply", receive_too_soon, hint="h", timeout=5)
+    out = capsys.readouterr().out
+    assert "your code raised TimeoutError" in out and "no answer after" not in out

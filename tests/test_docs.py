@@ -3,6 +3,8 @@
 import html
 import re
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -14,10 +16,14 @@ from workbench.docs import DocsBuildError, build_docs, stored_output_problems
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The real site, built once from the stored lessons."""
+    """The real site, built once from the stored lessons by `workbench docs`."""
     output = tmp_path_factory.mktemp("docs")
-    index = build_docs(lesson_paths(), output=output)
-    return index.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "docs", "-o", str(output)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "site written; open" in result.stdout
+    return output / "html"
 
 
 def page_text(path):

@@ -121,11 +121,16 @@ def check(
 async def _judge_later(
     what: str, awaitable: Awaitable[Any], expected: Any, hint: str, timeout: float
 ) -> CheckResult:
-    # Runs on the caller's event loop (in a notebook: the kernel's own), so
-    # the probe may await the ORM, a communicator, or anything else there.
+    # Runs in the caller's task on its event loop (in a notebook: the
+    # kernel's own), so the probe may await the ORM, a communicator, or
+    # anything else there.
+    deadline = asyncio.timeout(timeout)
     try:
-        found = await asyncio.wait_for(_await(awaitable), timeout)
-    except TimeoutError:
+        async with deadline:
+            found = await awaitable
+    except TimeoutError as exc:
+        if not deadline.expired():  # the learner's own code timed out (e.g. a receive)
+            return _finish(what, _problem_from(exc), hint)
         problem = f"no answer after {timeout:g} s: something waits for an event that never comes."
         return _finish(what, problem, hint)
     except asyncio.CancelledError as exc:
@@ -140,10 +145,6 @@ async def _judge_later(
     except Exception as exc:
         return _finish(what, _problem_from(exc), hint)
     return _finish(what, _compare(found, expected), hint)
-
-
-async def _await(awaitable: Awaitable[Any]) -> Any:
-    return await awaitable
 
 
 def _finish(what: str, problem: str | None, hint: str) -> CheckResult:

@@ -14,10 +14,11 @@ import platform
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 SETUP = "pip install -e '.[lab]'"
 
@@ -149,7 +150,16 @@ def channel_layer(env: Mapping[str, str] = os.environ) -> Finding:
     )
 
 
-def _backend(label, variable, url, parse, describe, address_of, default) -> Finding:  # noqa: ANN001
+def _backend(
+    label: str,
+    variable: str,
+    url: str,
+    parse: Callable[[str], dict[str, Any]],
+    describe: Callable[[dict[str, Any]], str],
+    address_of: Callable[[dict[str, Any]], tuple[str, int] | None],
+    default: str,
+) -> Finding:
+    """Parse ``url`` as ``setup()`` would, then find its server (or its SQLite folder)."""
     from django.core.exceptions import ImproperlyConfigured
 
     from sample_project.config.backends import redact
@@ -184,6 +194,7 @@ def diagnose(env: Mapping[str, str] = os.environ) -> list[Finding]:
 
 
 def render(findings: list[Finding]) -> str:
+    """The report ``workbench doctor`` prints: one line per finding, then the verdict."""
     problems = [f for f in findings if not f.ok]
     lines = ["workbench doctor", *map(str, findings)]
     if problems:

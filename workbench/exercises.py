@@ -71,15 +71,22 @@ def _errors(notebook: nbformat.NotebookNode) -> list[str]:
     ]
 
 
+def _reports_by_cell(notebook: nbformat.NotebookNode, shown: str) -> tuple[list[str], list[tuple[int, str]]]:
+    """Error outputs and report-count mismatches, and every (cell number, report)."""
+    problems = _errors(notebook)
+    found: list[tuple[int, str]] = []
+    for number, cell in _check_cells(notebook):
+        printed, expected = reports(cell), check_calls(cell.source)
+        if len(printed) != expected:
+            problems.append(f"cell {number}: {expected} checks, but {len(printed)} reports {shown}")
+        found += [(number, report) for report in printed]
+    return problems, found
+
+
 def solution_problems(notebook: nbformat.NotebookNode) -> list[str]:
     """Why the stored solution outputs are not "every check passes" (empty if they are)."""
-    problems = _errors(notebook)
-    for number, cell in _check_cells(notebook):
-        printed = reports(cell)
-        expected = check_calls(cell.source)
-        if len(printed) != expected:
-            problems.append(f"cell {number}: {expected} checks, but {len(printed)} reports stored (run `workbench execute`)")
-        problems += [f"cell {number}: a check fails on the solution:\n{r}" for r in printed if not r.startswith(PASSED)]
+    problems, found = _reports_by_cell(notebook, "stored (run `workbench execute`)")
+    problems += [f"cell {n}: a check fails on the solution:\n{r}" for n, r in found if not r.startswith(PASSED)]
     if not any(True for _ in _check_cells(notebook)):
         problems.append("no cell calls workbench.check(...): an exercise needs checks")
     return problems
@@ -87,17 +94,12 @@ def solution_problems(notebook: nbformat.NotebookNode) -> list[str]:
 
 def not_yet_problems(notebook: nbformat.NotebookNode) -> list[str]:
     """Why an executed stub version is not "every check says not yet, with a hint"."""
-    problems = _errors(notebook)
-    for number, cell in _check_cells(notebook):
-        printed = reports(cell)
-        expected = check_calls(cell.source)
-        if len(printed) != expected:
-            problems.append(f"cell {number}: {expected} checks, but {len(printed)} reports printed")
-        for report in printed:
-            if not report.startswith(NOT_YET):
-                problems.append(f"cell {number}: a check passes without a solution:\n{report}")
-            elif "\n    hint: " not in report:
-                problems.append(f"cell {number}: a check says not yet without a hint:\n{report}")
+    problems, found = _reports_by_cell(notebook, "printed")
+    for number, report in found:
+        if not report.startswith(NOT_YET):
+            problems.append(f"cell {number}: a check passes without a solution:\n{report}")
+        elif "\n    hint: " not in report:
+            problems.append(f"cell {number}: a check says not yet without a hint:\n{report}")
     return problems
 
 

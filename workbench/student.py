@@ -67,7 +67,7 @@ def _rewrite(cell: nbformat.NotebookNode, number: int, keep_hidden: bool) -> tup
     """The cell's student source, and how many solution regions it had."""
     out: list[str] = []
     open_kind: str | None = None
-    opened_at = 0
+    opened_at, indent = 0, ""
     regions = 0
     for line_number, line in enumerate(cell.source.splitlines(), start=1):
         match = _MARKER.match(line)
@@ -87,7 +87,7 @@ def _rewrite(cell: nbformat.NotebookNode, number: int, keep_hidden: bool) -> tup
                 raise StudentVersionError(
                     f"{where}: hidden checks must be in a code cell, not a {cell.cell_type} cell."
                 )
-            open_kind, opened_at = kind, line_number
+            open_kind, opened_at, indent = kind, line_number, match["indent"]
             continue
         if open_kind != kind:
             raise StudentVersionError(
@@ -97,7 +97,6 @@ def _rewrite(cell: nbformat.NotebookNode, number: int, keep_hidden: bool) -> tup
         if kind == SOLUTION:
             regions += 1
             if cell.cell_type == "code":
-                indent = _MARKER.match(cell.source.splitlines()[opened_at - 1])["indent"]
                 out.extend(indent + stub for stub in CODE_STUB)
             else:
                 out.append(MARKDOWN_STUB)
