@@ -1,5 +1,6 @@
 """The ``workbench`` command line."""
 
+import os
 import re
 import shlex
 import subprocess
@@ -79,6 +80,38 @@ def test_lab_refuses_a_folder_that_does_not_exist():
     result = workbench("lab", "--port", "8890")
     assert result.returncode == 1
     assert "no folder '8890'" in result.stderr and "--port=8890" in result.stderr
+
+
+def test_lab_stops_jupyterlab_and_its_kernels_when_terminated(tmp_path):
+    import json
+    import time
+    import urllib.request
+
+    from workbench.services import free_port, is_listening
+
+    port = free_port()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "c"), "JUPYTER_DATA_DIR": str(tmp_path / "d"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "r")}
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "lab", str(tmp_path), "--no-browser", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=t", "--ServerApp.port_retries=0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not is_listening("127.0.0.1", port) and time.monotonic() < deadline:
+            assert lab.poll() is None, "workbench lab exited early"
+            time.sleep(0.2)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/kernels?token=t", data=b"{}", method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            kernel = json.load(response)
+        kernel_file = tmp_path / "r" / f"kernel-{kernel['id']}.json"
+        assert kernel_file.exists()
+    finally:
+        lab.terminate()  # SIGTERM to the workbench process only
+        assert lab.wait(timeout=60) is not None
+    assert not is_listening("127.0.0.1", port), "JupyterLab outlived `workbench lab`"
+    assert not kernel_file.exists(), "the kernel was not shut down"
 
 
 def test_check_runs_an_exercise_and_its_student_version():

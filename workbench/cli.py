@@ -67,7 +67,29 @@ def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
         # to start there unless told that this is intended.
         command.append("--allow-root")
     print("workbench: starting JupyterLab on", folder, flush=True)
-    return subprocess.call(command, cwd=folder)
+    return _run_in_foreground(command, cwd=folder)
+
+
+def _run_in_foreground(command: list[str], *, cwd: Path) -> int:
+    """Run a server until it exits, as if it were this process.
+
+    SIGTERM (a test, a container stopping) is passed on, so the server shuts
+    its kernels down instead of being orphaned. Ctrl-C reaches the server
+    directly (same process group); JupyterLab then asks to confirm, so this
+    process keeps waiting rather than killing it.
+    """
+    import signal
+
+    process = subprocess.Popen(command, cwd=cwd)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                continue
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def pytest_command(extra: Sequence[str] = ()) -> list[str]:
