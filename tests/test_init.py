@@ -8,12 +8,14 @@ import workbench
 
 def test_public_names_are_pinned():
     assert sorted(workbench.__all__) == [
+        "CheckResult",
         "ContextReport",
         "ExpectationFailed",
         "LocalEndpoint",
         "LoopLagProbe",
         "Workbench",
         "WorkbenchError",
+        "check",
         "describe_context",
         "expect",
         "is_async_context",

@@ -1,4 +1,4 @@
-"""Every lesson, run twice in one kernel, prints what is stored, both times.
+"""Every lesson and exercise, run twice in one kernel, prints what is stored, both times.
 
 nbval (in the same test command) checks a first run in a fresh kernel against
 the stored outputs; this test adds the second run in the *same* kernel, the
@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from workbench.cli import SANITIZE, lesson_paths
+from workbench.cli import SANITIZE, exercise_paths, lesson_paths
 from workbench.execution import execute_twice
 
 
@@ -44,7 +44,9 @@ def comparable(notebook):
     return cells
 
 
-@pytest.mark.parametrize("lesson", lesson_paths(), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "lesson", lesson_paths() + exercise_paths(), ids=lambda p: f"{p.parent.name}/{p.stem}" if p in exercise_paths() else p.stem
+)
 def test_lesson_repeats_its_outputs_in_one_kernel(lesson):
     import nbformat
 
@@ -52,3 +54,13 @@ def test_lesson_repeats_its_outputs_in_one_kernel(lesson):
     first, second = execute_twice(lesson)
     assert comparable(first) == stored
     assert comparable(second) == stored
+
+
+@pytest.mark.parametrize("notebook", lesson_paths() + exercise_paths(), ids=lambda p: p.stem)
+def test_jupyterlab_can_start_the_kernel_without_asking(notebook):
+    """Without a kernelspec JupyterLab shows "Select Kernel" first; `workbench execute` stores it."""
+    import nbformat
+
+    from workbench.execution import KERNELSPEC
+
+    assert nbformat.read(notebook, as_version=4).metadata.get("kernelspec") == KERNELSPEC

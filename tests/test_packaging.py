@@ -28,3 +28,25 @@ def test_environment_yml_pins_what_pyproject_pins():
 
 def test_django_is_the_52_lts():
     assert "django<5.3,>=5.2" in {r.lower() for r in _pyproject_requirements()}
+
+
+def test_the_dev_container_runs_the_readmes_set_up():
+    import json
+    import re
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    quick_start = re.search(r"(python3 -m venv \.venv && \.venv/bin/python -m pip install -e '\.\[lab\]') && \.venv/bin/workbench lab", readme)
+    assert quick_start, "the README's quick start command changed: update .devcontainer/devcontainer.json too"
+    container = json.loads((PROJECT_ROOT / ".devcontainer" / "devcontainer.json").read_text())
+    assert container["postCreateCommand"] == quick_start.group(1)
+    assert 8888 in container["forwardPorts"]
+
+
+def test_binder_builds_with_the_whole_repository():
+    # repo2docker installs environment.yml before copying the repository unless
+    # its pip section names a local path; the editable install of "." does.
+    lines = [line.strip() for line in (PROJECT_ROOT / "environment.yml").read_text().splitlines()]
+    assert "- --editable ." in lines and "- python>=3.11" in lines
+    assert not (PROJECT_ROOT / "binder").exists() and not (PROJECT_ROOT / ".binder").exists(), (
+        "a binder/ folder makes Binder ignore the root environment.yml"
+    )

@@ -6,18 +6,21 @@ the ``%%sync`` and ``%context`` magics.
 """
 
 from .bootstrap import Workbench, WorkbenchError, setup
+from .checks import CheckResult, check
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .endpoints import LocalEndpoint, local_endpoint
 from .expect import ExpectationFailed, expect
 from .probes import LoopLagProbe, loop_lag
 
 __all__ = [
+    "CheckResult",
     "ContextReport",
     "ExpectationFailed",
     "LocalEndpoint",
     "LoopLagProbe",
     "Workbench",
     "WorkbenchError",
+    "check",
     "describe_context",
     "expect",
     "is_async_context",

@@ -1,8 +1,9 @@
-"""The ``workbench`` command: ``lab``, ``test``, ``execute`` and ``types``.
+"""The ``workbench`` command: ``lab``, ``check``, ``student``, ``docs``, ``doctor``,
+``test``, ``execute`` and ``types``.
 
 Each sub-command is a thin, documented door to a kept tool: JupyterLab,
-pytest (with nbval for the lessons), nbclient, and json-schema-to-typescript
-with tsc (through ``sample_project.typescript``).
+pytest (with nbval for the lessons), nbclient, Sphinx (with MyST-NB), and
+json-schema-to-typescript with tsc (through ``sample_project.typescript``).
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
+EXERCISES = NOTEBOOKS / "exercises"
 SANITIZE = NOTEBOOKS / "sanitize.cfg"
+STUDENT_BUILD = PROJECT_ROOT / "build" / "student"
+DOCS_BUILD = PROJECT_ROOT / "docs" / "_build"
 
 
 def _require_checkout() -> None:
     if not NOTEBOOKS.is_dir():
         sys.exit(
-            f"workbench: no lessons at {NOTEBOOKS}. The commands lab, test and execute "
-            "work in a clone of the repository installed with `pip install -e .`."
+            f"workbench: no lessons at {NOTEBOOKS}. The commands lab, check, student, docs, "
+            "test and execute work in a clone of the repository installed with `pip install -e .`."
         )
 
 
@@ -32,15 +36,61 @@ def lesson_paths() -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 
+def exercise_paths() -> list[Path]:
+    """Every exercise, in order (``notebooks/exercises/*.ipynb``)."""
+    return sorted(EXERCISES.glob("*.ipynb"))
+
+
+def _notebooks(given: Sequence[str], default: list[Path]) -> list[Path]:
+    """The notebooks named on the command line (must exist), or ``default``."""
+    paths = [Path(name).resolve() for name in given]
+    missing = [str(p) for p in paths if not p.is_file() or p.suffix != ".ipynb"]
+    if missing:
+        sys.exit(f"workbench: not a notebook file: {', '.join(missing)}")
+    return paths or default
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
     _require_checkout()
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS}", *extra]
+    folder = Path(args.folder).resolve() if args.folder else NOTEBOOKS
+    if not folder.is_dir():
+        sys.exit(
+            f"workbench lab: no folder {args.folder!r}. Name a folder of notebooks, and give "
+            "JupyterLab's own options as --name=value (for example --port=8890)."
+        )
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", *extra]
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
         # Containers and CI machines often run as root; JupyterLab refuses
         # to start there unless told that this is intended.
         command.append("--allow-root")
-    print("workbench: starting JupyterLab on", NOTEBOOKS, flush=True)
-    return subprocess.call(command, cwd=NOTEBOOKS)
+    print("workbench: starting JupyterLab on", folder, flush=True)
+    return _run_in_foreground(command, cwd=folder)
+
+
+def _run_in_foreground(command: list[str], *, cwd: Path) -> int:
+    """Run a server until it exits, as if it were this process.
+
+    SIGTERM (a test, a container stopping) is passed on, so the server shuts
+    its kernels down instead of being orphaned. Ctrl-C reaches the server
+    directly (same process group); JupyterLab then asks to confirm, so this
+    process keeps waiting rather than killing it.
+    """
+    import signal
+
+    process = subprocess.Popen(command, cwd=cwd)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                continue
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def pytest_command(extra: Sequence[str] = ()) -> list[str]:
@@ -112,13 +162,12 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_execute(args: argparse.Namespace, extra: list[str]) -> int:
-    """Re-execute lessons in place so their stored outputs come from a real run."""
+    """Re-execute lessons and exercises in place so their stored outputs come from a real run."""
     _require_checkout()
     from .execution import execute_notebook
 
-    paths = [Path(p).resolve() for p in args.notebooks] or lesson_paths()
-    for path in paths:
-        print(f"workbench: executing {path.relative_to(PROJECT_ROOT)}", flush=True)
+    for path in _notebooks(args.notebooks, lesson_paths() + exercise_paths()):
+        print(f"workbench: executing {_shown(path)}", flush=True)
         execute_notebook(path, write=True)
     return 0
 
@@ -131,6 +180,82 @@ def cmd_types(args: argparse.Namespace, extra: list[str]) -> int:
     return run(check=args.check)
 
 
+def nbval_command(paths: Sequence[Path], extra: Sequence[str] = ()) -> list[str]:
+    """Strict nbval over ``paths`` with the project's pytest configuration and sanitizers."""
+    workers = ["-n", str(min(os.cpu_count() or 1, len(paths), 4)), "--dist", "loadfile"] if len(paths) > 1 else ["-p", "no:xdist"]
+    return [
+        sys.executable, "-m", "pytest", f"--rootdir={PROJECT_ROOT}", "-c", str(PROJECT_ROOT / "pyproject.toml"),
+        *workers, "--nbval", f"--nbval-sanitize-with={SANITIZE}", *map(str, paths), *extra,
+    ]
+
+
+def _is_exercise(path: Path) -> bool:
+    import nbformat
+
+    return any("### BEGIN SOLUTION" in cell.source for cell in nbformat.read(path, as_version=4).cells)
+
+
+def cmd_check(args: argparse.Namespace, extra: list[str]) -> int:
+    """Lessons and exercises under strict nbval; exercises also through their student version."""
+    _require_checkout()
+    from .exercises import verify_exercise
+
+    paths = _notebooks(args.notebooks, lesson_paths() + exercise_paths())
+    print(f"workbench: {len(paths)} notebook(s) under strict nbval", flush=True)
+    status = subprocess.call(nbval_command(paths, extra), cwd=PROJECT_ROOT)
+    exercises = [path for path in paths if _is_exercise(path)]
+    if exercises:
+        print(f"workbench: {len(exercises)} exercise(s): solutions, student version, hidden checks", flush=True)
+    for path in exercises:
+        report = verify_exercise(path)
+        print(("  ✔ " if not report.problems else "  ✘ ") + report.summary(), flush=True)
+        status = status or (1 if report.problems else 0)
+    return status
+
+
+def cmd_student(args: argparse.Namespace, extra: list[str]) -> int:
+    """Write the student version of each exercise to the build folder."""
+    _require_checkout()
+    from .student import StudentVersionError, write_student_versions
+
+    paths = _notebooks(args.exercises, exercise_paths())
+    output = Path(args.output).resolve()
+    try:
+        written = write_student_versions(paths, output)
+    except StudentVersionError as exc:
+        print(f"workbench student: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"workbench: wrote {_shown(path)}")
+    print(f"Hand out {_shown(output)}/. Learners open it with `workbench lab {_shown(output)}`.")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, extra: list[str]) -> int:
+    """Build the lessons site with Sphinx + MyST-NB."""
+    _require_checkout()
+    from .docs import DocsBuildError, build_docs
+
+    how = "running every lesson" if args.execute else "from the stored outputs"
+    print(f"workbench: building the site {how}", flush=True)
+    try:
+        index = build_docs(lesson_paths(), output=Path(args.output).resolve(), execute=args.execute)
+    except DocsBuildError as exc:
+        print(f"workbench docs: {exc}", file=sys.stderr)
+        return 1
+    print(f"workbench: site written; open {_shown(index)}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace, extra: list[str]) -> int:
+    """Diagnose this machine for the lessons; exit 1 if anything needs fixing."""
+    from .doctor import diagnose, render
+
+    findings = diagnose()
+    print(render(findings))
+    return 0 if all(finding.ok for finding in findings) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
@@ -139,10 +264,59 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     lab = commands.add_parser(
         "lab",
-        help="open JupyterLab on the lessons (SQLite and the in-memory channel layer)",
-        description="Start JupyterLab on notebooks/. Further arguments go to JupyterLab.",
+        help="open JupyterLab on the lessons, or on a folder of notebooks",
+        description="Start JupyterLab on notebooks/ (or FOLDER, e.g. the student versions in "
+        "build/student). Further arguments go to JupyterLab, written --name=value.",
     )
+    lab.add_argument("folder", nargs="?", help="folder to open (default: notebooks/)")
     lab.set_defaults(handler=cmd_lab)
+    check = commands.add_parser(
+        "check",
+        help="run lessons and exercises under strict nbval; prove exercises' student versions",
+        description="Run each notebook in a fresh kernel under strict nbval (its stored outputs "
+        "must come back exactly). For an exercise, also check that every check passes on the "
+        "stored solutions and that its student version, run in a fresh kernel, answers "
+        "\"Not yet\" with a hint to every check, hidden checks included. Further arguments go to pytest.",
+    )
+    check.add_argument("notebooks", nargs="*", help="notebooks to check (default: every lesson and exercise)")
+    check.set_defaults(handler=cmd_check)
+    student = commands.add_parser(
+        "student",
+        help="write student versions of the exercises (solutions stubbed, hidden checks removed)",
+        description="For each exercise, replace every ### BEGIN SOLUTION / ### END SOLUTION region "
+        "with a stub, remove ### BEGIN HIDDEN CHECKS / ### END HIDDEN CHECKS regions and clear "
+        "all outputs, and write the result to the output folder under the same name.",
+    )
+    student.add_argument("exercises", nargs="*", help="exercises (default: notebooks/exercises/*.ipynb)")
+    student.add_argument(
+        "-o", "--output", default=str(STUDENT_BUILD), help="output folder (default: build/student)"
+    )
+    student.set_defaults(handler=cmd_student)
+    docs = commands.add_parser(
+        "docs",
+        help="build the lessons site (Sphinx + MyST-NB), one page per lesson",
+        description="Build an HTML site with a page per lesson, in lesson order, from the lessons' "
+        "stored outputs (nbval checks them against a real run). Fails on a cell that was never "
+        "run, an error output, or any Sphinx warning.",
+    )
+    docs.add_argument(
+        "--execute", action="store_true",
+        help="run every lesson afresh while building; any cell error fails the build",
+    )
+    docs.add_argument(
+        "-o", "--output", default=str(DOCS_BUILD), help="build folder (default: docs/_build; the site is in html/)"
+    )
+    docs.set_defaults(handler=cmd_docs)
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine: versions, a cell's async context, database and channel layer",
+        description="Print the versions of Python, Django, Channels and ipykernel; start a kernel "
+        "and report whether a cell is an async context; check that the database and channel "
+        "layer that workbench.setup() would use (WORKBENCH_DATABASE_URL, "
+        "WORKBENCH_CHANNEL_LAYER_URL) are reachable. Each problem comes with a next step; "
+        "the exit status is 1 if there is any.",
+    )
+    doctor.set_defaults(handler=cmd_doctor)
     test = commands.add_parser(
         "test",
         help="run the whole test suite, every lesson included, on both backend sets",
@@ -158,11 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(handler=cmd_test)
     execute = commands.add_parser(
         "execute",
-        help="re-execute lessons in place, refreshing their stored outputs",
-        description="Run each lesson top to bottom in a fresh kernel and store the outputs. "
+        help="re-execute lessons and exercises in place, refreshing their stored outputs",
+        description="Run each notebook top to bottom in a fresh kernel and store the outputs. "
         "Never edit outputs by hand: change the cells and run this.",
     )
-    execute.add_argument("notebooks", nargs="*", help="lessons to run (default: all)")
+    execute.add_argument("notebooks", nargs="*", help="notebooks to run (default: every lesson and exercise)")
     execute.set_defaults(handler=cmd_execute)
     types = commands.add_parser(
         "types",
@@ -185,6 +359,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command in ("execute", "types"):
+    if extra and args.command in {"execute", "student", "docs", "doctor", "types"}:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.handler(args, extra)

@@ -90,9 +90,14 @@ class expect:  # noqa: N801 - used like a function: ``with expect(TypeError):``
         return " or ".join(t.__name__ for t in types)
 
 
+def mask_addresses(text: str) -> str:
+    """``text`` with memory addresses (``0x7f…``) masked, so outputs repeat exactly."""
+    return _ADDRESS.sub("0x…", text)
+
+
 def format_exception_line(exc: BaseException) -> str:
     """``Name: message`` with memory addresses and thread idents masked, C source lines dropped."""
-    message = _ADDRESS.sub("0x…", str(exc))
+    message = mask_addresses(str(exc))
     message = _THREAD_ID.sub(r"\1 …", message)
     message = _C_SOURCE_LINE.sub("", message)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
