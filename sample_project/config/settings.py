@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "sample_project.library",
+    "sample_project.chat",
 ]
 
 MIDDLEWARE = [

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from sample_project.chat import views as chat_views
 from sample_project.library import views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("chat/<str:room>/", chat_views.room, name="chat-room"),
 ]

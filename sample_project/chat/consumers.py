@@ -1,0 +1,135 @@
+"""WebSocket consumers: a chat room and per-user notifications.
+
+Both follow the guide's connect / receive / disconnect lifecycle, with the
+parts it leaves out: every frame is validated, anonymous users are refused
+before any group is joined, group names are checked first, and a bad frame
+is answered with an error frame instead of killing the connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from sample_project.contracts import WebSocketMessage
+
+from . import protocol
+from .groups import InvalidRoomName, room_group, user_group
+from .models import Message
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """``ws/chat/<room>/``: validate, persist, broadcast to the room."""
+
+    async def connect(self) -> None:
+        self.room = self.scope["url_route"]["kwargs"]["room"]
+        self.group = None
+        try:
+            group = room_group(self.room)
+        except InvalidRoomName as exc:
+            # Accept first, so the client sees the reason and the close code
+            # (a refusal before accepting reaches a browser only as code 1006).
+            await self.accept()
+            await self.send(text_data=protocol.error_frame(protocol.INVALID_ROOM, str(exc)))
+            await self.close(code=protocol.CLOSE_INVALID_ROOM)
+            return
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.group = group
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # Replaces AsyncJsonWebsocketConsumer.receive, which lets a binary or
+        # non-JSON frame raise and so closes the connection.
+        if self.group is None:
+            return
+        try:
+            command = protocol.parse_client_frame(text_data, bytes_data)
+        except protocol.ProtocolError as error:
+            await self.send(text_data=protocol.error_frame(error.code, error.detail))
+            return
+        user = self.scope.get("user")
+        author = user if user is not None and user.is_authenticated else None
+        message = await Message.objects.acreate(
+            room=self.room, user_id=author.pk if author else None, text=command.message
+        )
+        frame = protocol.chat_frame(
+            message_id=message.id,
+            text=message.text,
+            user=author.get_username() if author else None,
+            room=self.room,
+            timestamp=message.created,
+        )
+        # Encoded once here, not once per receiver: each member only sends the text on.
+        await self.channel_layer.group_send(self.group, {"type": "chat.frame", "text": frame})
+
+    async def chat_frame(self, event: dict[str, Any]) -> None:
+        """A message for the room, already encoded: pass it down the socket."""
+        await self.send(text_data=event["text"])
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    """``ws/notifications/``: push-only messages for one signed-in user."""
+
+    async def connect(self) -> None:
+        self.group = None
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            # Refused before any group is named or joined: an anonymous user
+            # has no id, and ``user_None`` would be one group for all of them.
+            await self.accept()
+            await self.send(
+                text_data=protocol.error_frame(
+                    protocol.NOT_AUTHENTICATED,
+                    "notifications are for signed-in users; log in, then connect "
+                    "again with the session cookie.",
+                )
+            )
+            await self.close(code=protocol.CLOSE_NOT_AUTHENTICATED)
+            return
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.group is None:
+            return
+        await self.send(
+            text_data=protocol.error_frame(
+                protocol.NOT_ACCEPTED,
+                "this socket only delivers notifications and accepts no frames; "
+                "send chat messages on ws/chat/<room>/.",
+            )
+        )
+
+    async def notification_frame(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+
+async def notify_user(user: Any, payload: dict[str, Any]) -> None:
+    """Push ``payload`` to every open notification socket of ``user`` (from a view or a task).
+
+    Call it on the loop that runs the consumers (the server's); from sync code
+    use ``async_to_sync(notify_user)(user, payload)``.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        raise ValueError(
+            f"notify_user() needs a saved, signed-in user, got {user!r}; "
+            "anonymous users have no notification group."
+        )
+    frame = WebSocketMessage(
+        type="notification", data=payload, timestamp=timezone.now()
+    ).model_dump_json(exclude_none=True)
+    await get_channel_layer().group_send(
+        user_group(user.pk), {"type": "notification.frame", "text": frame}
+    )
