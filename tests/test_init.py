@@ -10,12 +10,15 @@ def test_public_names_are_pinned():
     assert sorted(workbench.__all__) == [
         "ContextReport",
         "ExpectationFailed",
+        "LiveServer",
         "Workbench",
         "WorkbenchError",
+        "communicator",
         "describe_context",
         "expect",
         "is_async_context",
         "run_sync",
+        "serve",
         "setup",
     ]
     for name in workbench.__all__:
@@ -29,6 +32,8 @@ def test_import_configures_nothing_and_loads_no_models():
         "assert not settings.configured\n"
         "assert 'django.db.models' not in sys.modules, 'models imported'\n"
         "assert 'sample_project.library.models' not in sys.modules\n"
+        "assert 'channels.testing' not in sys.modules and 'twisted' not in sys.modules\n"
+        "assert 'uvicorn' not in sys.modules, 'server imported'\n"
         "print('clean')\n"
     )
     env = {"PATH": ""}

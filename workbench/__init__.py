@@ -6,18 +6,23 @@ the ``%%sync`` and ``%context`` magics.
 """
 
 from .bootstrap import Workbench, WorkbenchError, setup
+from .communicators import communicator
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .expect import ExpectationFailed, expect
+from .server import LiveServer, serve
 
 __all__ = [
     "ContextReport",
     "ExpectationFailed",
+    "LiveServer",
     "Workbench",
     "WorkbenchError",
+    "communicator",
     "describe_context",
     "expect",
     "is_async_context",
     "run_sync",
+    "serve",
     "setup",
 ]
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from .application import project_application
+
 DEFAULT_ORIGIN = "http://localhost"
 
 
@@ -25,22 +27,6 @@ def communicator(path: str, *, user: Any = None, origin: str | None = DEFAULT_OR
         raise ValueError(f"path {path!r} must start with '/', e.g. '/ws/chat/lobby/'.")
     headers = [(b"origin", origin.encode())] if origin is not None else []
     return _communicator_class()(project_application(), path, headers=headers, user=user)
-
-
-def project_application() -> Any:
-    """The sample project's ASGI application (``sample_project.config.asgi``)."""
-    from django.apps import apps
-
-    if not apps.ready:
-        from .bootstrap import WorkbenchError
-
-        raise WorkbenchError(
-            "Django is not set up in this process: call workbench.setup() first "
-            "(every lesson's first cell does)."
-        )
-    from sample_project.config.asgi import application
-
-    return application
 
 
 @functools.cache
