@@ -43,3 +43,6 @@ def run_python(tmp_path: Path):
         return result
 
     return run
+
+
+from tests.browser import chromium  # noqa: E402,F401 - the shared browser fixture
