@@ -31,12 +31,15 @@ _current: LiveServer | None = None  # the server the last serve() started
 _daphne_started = False  # Twisted's reactor runs at most once per process
 
 
-def serve(*, server: ServerName = "uvicorn", port: int = 0) -> LiveServer:
+def serve(
+    *, server: ServerName = "uvicorn", port: int = 0, application: Any = None
+) -> LiveServer:
     """Start the project on ``http://127.0.0.1:<port>`` in a background thread.
 
     ``port=0`` picks a free port. Calling ``serve()`` again (re-running the
     cell) stops the previous server first. ``server="daphne"`` works once per
     process (Twisted cannot restart); uvicorn can start any number of times.
+    ``application`` serves another ASGI app the same way (default: the project's).
     """
     global _current
     if server not in ("uvicorn", "daphne"):
@@ -47,7 +50,8 @@ def serve(*, server: ServerName = "uvicorn", port: int = 0) -> LiveServer:
         if _current is not None:
             _current.stop()
             _current = None
-        application = project_application()
+        if application is None:
+            application = project_application()
         runner = _UvicornRunner(application, port) if server == "uvicorn" else _DaphneRunner(application, port)
         runner.start()
         _current = LiveServer(server, runner)

@@ -73,6 +73,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """A message for the room, already encoded: pass it down the socket."""
         await self.send(text_data=event["text"])
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels runs close_old_connections() on the ORM's worker thread
+        # before *every* handler: one thread hop per event, so one per member
+        # per broadcast. Passing a broadcast on never touches the database,
+        # so it skips that hop; every other event (frames from the client,
+        # which do write) goes through Channels' dispatch unchanged.
+        if message["type"] == "chat.frame":
+            await self.chat_frame(message)
+        else:
+            await super().dispatch(message)
+
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """``ws/notifications/``: push-only messages for one signed-in user."""

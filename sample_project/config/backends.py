@@ -67,7 +67,8 @@ def channel_layer_from_url(url: str) -> dict[str, Any]:
     """Return a ``CHANNEL_LAYERS["default"]`` dictionary for ``url``."""
     parts = urlsplit(url)
     if parts.scheme == "memory" and not parts.netloc and parts.path in ("", "/"):
-        return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+        # Channels' in-memory layer with O(members) broadcasts (see config/layers.py).
+        return {"BACKEND": "sample_project.config.layers.InMemoryChannelLayer"}
     raise ImproperlyConfigured(
         f"Channel layer URL {url!r} is not one this project supports. "
         f"Use one of: {', '.join(CHANNEL_LAYER_URL_FORMS)}."
@@ -85,4 +86,5 @@ def describe_channel_layer(settings_dict: dict[str, Any]) -> str:
     backend = settings_dict["BACKEND"]
     return {
         "channels.layers.InMemoryChannelLayer": "in-memory",
+        "sample_project.config.layers.InMemoryChannelLayer": "in-memory",
     }.get(backend, backend.rsplit(".", 1)[-1])
