@@ -288,7 +288,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=200, help="clients in the room (default 200)")
     parser.add_argument("--messages", type=int, default=2, help="messages each client sends (default 2)")
-    parser.add_argument("--window", type=int, default=2, help="broadcasts in flight at once (default 2)")
+    parser.add_argument("--window", type=int, default=1, help="broadcasts in flight at once (default 1)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per server; the median run is shown")
     parser.add_argument("--max-seconds", type=float, default=60, help="cap per server run (default 60)")
     parser.add_argument("--only", choices=KINDS, action="append", help="measure only these servers")
