@@ -21,28 +21,46 @@ from .groups import InvalidRoomName, room_group, user_group
 from .models import Message
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
-    """``ws/chat/<room>/``: validate, persist, broadcast to the room."""
+class GroupMemberConsumer(AsyncJsonWebsocketConsumer):
+    """A socket that belongs to at most one group, joined only once it is allowed in."""
 
-    async def connect(self) -> None:
-        self.room = self.scope["url_route"]["kwargs"]["room"]
-        self.group = None
-        try:
-            group = room_group(self.room)
-        except InvalidRoomName as exc:
-            # Accept first, so the client sees the reason and the close code
-            # (a refusal before accepting reaches a browser only as code 1006).
-            await self.accept()
-            await self.send(text_data=protocol.error_frame(protocol.INVALID_ROOM, str(exc)))
-            await self.close(code=protocol.CLOSE_INVALID_ROOM)
-            return
+    group: str | None = None
+
+    async def join(self, group: str) -> None:
+        """Join ``group`` (its name already checked), then accept the handshake."""
         await self.channel_layer.group_add(group, self.channel_name)
         self.group = group
         await self.accept()
 
+    async def refuse(self, code: str, detail: str, close_code: int) -> None:
+        """Accept, say why in an error frame, then close with ``close_code``.
+
+        Accepting first lets the client see the reason and the code: a refusal
+        before accepting reaches a browser only as close code 1006.
+        """
+        await self.accept()
+        await self.send_error(code, detail)
+        await self.close(code=close_code)
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.send(text_data=protocol.error_frame(code, detail))
+
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+
+class ChatConsumer(GroupMemberConsumer):
+    """``ws/chat/<room>/``: validate, persist, broadcast to the room."""
+
+    async def connect(self) -> None:
+        self.room = self.scope["url_route"]["kwargs"]["room"]
+        try:
+            group = room_group(self.room)
+        except InvalidRoomName as exc:
+            await self.refuse(protocol.INVALID_ROOM, str(exc), protocol.CLOSE_INVALID_ROOM)
+            return
+        await self.join(group)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # Replaces AsyncJsonWebsocketConsumer.receive, which lets a binary or
@@ -52,7 +70,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         try:
             command = protocol.parse_client_frame(text_data, bytes_data)
         except protocol.ProtocolError as error:
-            await self.send(text_data=protocol.error_frame(error.code, error.detail))
+            await self.send_error(error.code, error.detail)
             return
         user = self.scope.get("user")
         author = user if user is not None and user.is_authenticated else None
@@ -85,43 +103,30 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await super().dispatch(message)
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(GroupMemberConsumer):
     """``ws/notifications/``: push-only messages for one signed-in user."""
 
     async def connect(self) -> None:
-        self.group = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             # Refused before any group is named or joined: an anonymous user
             # has no id, and ``user_None`` would be one group for all of them.
-            await self.accept()
-            await self.send(
-                text_data=protocol.error_frame(
-                    protocol.NOT_AUTHENTICATED,
-                    "notifications are for signed-in users; log in, then connect "
-                    "again with the session cookie.",
-                )
+            await self.refuse(
+                protocol.NOT_AUTHENTICATED,
+                "notifications are for signed-in users; log in, then connect "
+                "again with the session cookie.",
+                protocol.CLOSE_NOT_AUTHENTICATED,
             )
-            await self.close(code=protocol.CLOSE_NOT_AUTHENTICATED)
             return
-        self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.join(user_group(user.pk))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.group is None:
-            return
-        await self.send(
-            text_data=protocol.error_frame(
+        if self.group is not None:
+            await self.send_error(
                 protocol.NOT_ACCEPTED,
                 "this socket only delivers notifications and accepts no frames; "
                 "send chat messages on ws/chat/<room>/.",
             )
-        )
 
     async def notification_frame(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
