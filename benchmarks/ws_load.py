@@ -10,7 +10,8 @@ on 127.0.0.1 (loopback only); the load generator is this process:
                 with Channels' stock ``InMemoryChannelLayer``;
 * ``raw``       a minimal ``websockets`` broadcast server: the near-limit.
 
-Senders take turns; at most ``--window`` broadcasts are in flight at once.
+Senders take turns; at most ``--window`` broadcasts (default 1) are in flight
+at once, so the default measures how fast one message reaches the whole room.
 Latency is send → receipt at each member (one clock: every client lives in
 this process). Throughput is delivered messages per second over the run.
 Bounded: ``--clients`` × ``--messages`` broadcasts, ``--max-seconds`` per server.
@@ -94,7 +95,13 @@ def run_server(kind: str) -> None:
         import workbench
 
         workbench.setup()
-        application = tutorial_application() if kind == "tutorial" else None
+        application = None
+        if kind == "tutorial":
+            from channels.layers import InMemoryChannelLayer, channel_layers
+
+            # The stock layer, not the project's (sample_project/config/layers.py).
+            channel_layers.set("default", InMemoryChannelLayer())
+            application = tutorial_application()
         live = workbench.serve(application=application)
         port = live.port
     print(f"port {port}", flush=True)
