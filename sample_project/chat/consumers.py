@@ -12,6 +12,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.db import DatabaseError
 from django.utils import timezone
 
 from sample_project.contracts import WebSocketMessage
@@ -74,9 +75,18 @@ class ChatConsumer(GroupMemberConsumer):
             return
         user = self.scope.get("user")
         author = user if user is not None and user.is_authenticated else None
-        message = await Message.objects.acreate(
-            room=self.room, user_id=author.pk if author else None, text=command.message
-        )
+        try:
+            message = await Message.objects.acreate(
+                room=self.room, user_id=author.pk if author else None, text=command.message
+            )
+        except DatabaseError as exc:
+            # Nothing was broadcast: the sender keeps the text and may send it again.
+            await self.send_error(
+                protocol.NOT_STORED,
+                f"the message could not be stored ({type(exc).__name__}: {exc}); "
+                "it was not sent to the room, send it again.",
+            )
+            return
         frame = protocol.chat_frame(
             message_id=message.id,
             text=message.text,

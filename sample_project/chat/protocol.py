@@ -33,6 +33,7 @@ INVALID_DATA = "invalid_data"
 NOT_ACCEPTED = "not_accepted"
 INVALID_ROOM = "invalid_room"
 NOT_AUTHENTICATED = "not_authenticated"
+NOT_STORED = "not_stored"
 
 # Close codes (application range 4000-4999), sent after an error frame.
 CLOSE_INVALID_ROOM = 4400

@@ -6,7 +6,7 @@ these models check what goes inside its ``data`` for each ``type``.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_MESSAGE_LENGTH = 4000
 
@@ -17,6 +17,14 @@ class ChatMessageData(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_LENGTH)
+
+    @field_validator("message")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        # SQLite stores NUL, PostgreSQL refuses it: refuse it for every database.
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters (\\u0000)")
+        return value
 
 
 class ErrorData(BaseModel):

@@ -59,6 +59,7 @@ BAD_FRAMES = [
     ({"text_data": '{"type": "chat.message", "data": {"message": 5}}'}, "invalid_data", "(got 5)"),
     ({"text_data": '{"type": "chat.message", "data": {"message": ""}}'}, "invalid_data", "at least 1 character"),
     ({"text_data": '{"type": "chat.message", "data": {"message": "x", "to": "bob"}}'}, "invalid_data", "data.to: Extra inputs"),
+    ({"text_data": json.dumps(chat("a\x00b"))}, "invalid_data", "NUL characters"),
     ({"text_data": json.dumps(chat("x" * 70_000))}, "frame_too_large", "65536 bytes"),
 ]
 
@@ -79,6 +80,34 @@ async def test_a_bad_frame_gets_an_error_only_to_its_sender_and_the_socket_stays
     await sender.send_json_to(chat("still here"))
     assert (await sender.receive_json_from())["data"]["message"] == "still here"
     assert (await other.receive_json_from())["data"]["message"] == "still here"
+
+
+async def test_a_message_that_cannot_be_stored_is_not_broadcast(connect):
+    from django.db import connections
+
+    sender, _, _ = await connect("/ws/chat/lobby/")
+    other, _, _ = await connect("/ws/chat/lobby/")
+
+    def drop_the_table():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("ALTER TABLE chat_message RENAME TO chat_message_away")
+
+    def restore_the_table():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("ALTER TABLE chat_message_away RENAME TO chat_message")
+
+    from asgiref.sync import sync_to_async
+
+    await sync_to_async(drop_the_table)()
+    try:
+        await sender.send_json_to(chat("lost?"))
+        error = await sender.receive_json_from()
+    finally:
+        await sync_to_async(restore_the_table)()
+    assert error["data"]["code"] == "not_stored" and "send it again" in error["data"]["detail"]
+    assert await other.receive_nothing()
+    await sender.send_json_to(chat("lost?"))
+    assert (await other.receive_json_from())["data"]["message"] == "lost?"
 
 
 async def test_the_largest_allowed_frame_is_accepted(connect):

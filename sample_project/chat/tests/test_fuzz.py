@@ -82,6 +82,8 @@ def expected_text(frame):
     message = data["message"]
     if not isinstance(message, str) or not 1 <= len(message) <= MAX_MESSAGE_LENGTH:
         return None
+    if "\x00" in message:
+        return None
     return message
 
 
