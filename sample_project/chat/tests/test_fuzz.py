@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from sample_project.chat.models import Message
 from sample_project.config.asgi import application
+from sample_project.contracts import WebSocketMessage
 
 # The documented limits (README, wire protocol), written out so the oracle
 # below does not depend on the code under test.
@@ -32,12 +33,13 @@ json_values = st.recursive(
     max_leaves=8,
 )
 valid_messages = st.builds(
+    # Unknown top-level fields included: the shared contract decides whether
+    # they are ignored or refused (the oracle asks it, see expected_text()).
     lambda text, extra: {"type": "chat.message", "data": {"message": text}, **extra},
     st.one_of(
         st.text(min_size=1, max_size=50),
         st.sampled_from([MAX_MESSAGE_LENGTH - 1, MAX_MESSAGE_LENGTH]).map(lambda n: "é" * n),
     ),
-    # Unknown top-level fields are ignored by the envelope.
     st.dictionaries(st.text(max_size=8).filter(lambda k: k not in ENVELOPE_FIELDS), json_values, max_size=2),
 )
 near_misses = st.one_of(
@@ -76,6 +78,8 @@ def expected_text(frame):
         return None
     if "timestamp" in value or "room" in value:
         return None  # never generated; keeps the oracle simple
+    if set(value) - ENVELOPE_FIELDS and WebSocketMessage.model_config.get("extra") == "forbid":
+        return None
     data = value.get("data")
     if not isinstance(data, dict) or set(data) != {"message"}:
         return None
