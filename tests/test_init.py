@@ -11,17 +11,20 @@ def test_public_names_are_pinned():
         "CheckResult",
         "ContextReport",
         "ExpectationFailed",
+        "LiveServer",
         "LocalEndpoint",
         "LoopLagProbe",
         "Workbench",
         "WorkbenchError",
         "check",
+        "communicator",
         "describe_context",
         "expect",
         "is_async_context",
         "local_endpoint",
         "loop_lag",
         "run_sync",
+        "serve",
         "setup",
     ]
     for name in workbench.__all__:
@@ -35,6 +38,8 @@ def test_import_configures_nothing_and_loads_no_models():
         "assert not settings.configured\n"
         "assert 'django.db.models' not in sys.modules, 'models imported'\n"
         "assert 'sample_project.library.models' not in sys.modules\n"
+        "assert 'channels.testing' not in sys.modules and 'twisted' not in sys.modules\n"
+        "assert 'uvicorn' not in sys.modules, 'server imported'\n"
         "print('clean')\n"
     )
     env = {"PATH": ""}

@@ -17,8 +17,7 @@ import urllib.request
 import nbformat
 import pytest
 
-from tests.browser import BrowserUnavailable, chromium, chromium_path, screenshot
-from tests.conftest import in_ci
+from tests.browser import launched_chromium, screenshot_sync
 from workbench.cli import PROJECT_ROOT, lesson_paths
 from workbench.services import free_port
 
@@ -32,13 +31,7 @@ RUN_TIMEOUT_MS = 240_000
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        chromium_path(install=True)
-    except BrowserUnavailable as exc:
-        if in_ci():
-            pytest.fail(f"Chromium is required under CI: {exc}")
-        pytest.skip(f"{exc} Then run the tests again (they install it themselves when run as root on Debian).")
-    with chromium() as launched:
+    with launched_chromium() as launched:
         yield launched
 
 
@@ -165,5 +158,5 @@ def test_a_learner_runs_lesson_00_in_jupyterlab(browser, lab):
         assert "<Workbench database=sqlite (temporary file) channel_layer=in-memory>" in shown
         assert "SynchronousOnlyOperation: You cannot call this from an async context" in shown
     finally:
-        screenshot(page, "00-getting-started-in-jupyterlab")
+        screenshot_sync(page, "00-getting-started-in-jupyterlab")
         page.close()

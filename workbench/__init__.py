@@ -7,26 +7,31 @@ the ``%%sync`` and ``%context`` magics.
 
 from .bootstrap import Workbench, WorkbenchError, setup
 from .checks import CheckResult, check
+from .communicators import communicator
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .endpoints import LocalEndpoint, local_endpoint
 from .expect import ExpectationFailed, expect
 from .probes import LoopLagProbe, loop_lag
+from .server import LiveServer, serve
 
 __all__ = [
     "CheckResult",
     "ContextReport",
     "ExpectationFailed",
+    "LiveServer",
     "LocalEndpoint",
     "LoopLagProbe",
     "Workbench",
     "WorkbenchError",
     "check",
+    "communicator",
     "describe_context",
     "expect",
     "is_async_context",
     "local_endpoint",
     "loop_lag",
     "run_sync",
+    "serve",
     "setup",
 ]
 

@@ -148,7 +148,8 @@ def channel_layer_from_url(url: str) -> dict[str, Any]:
     """Return a ``CHANNEL_LAYERS["default"]`` dictionary for ``url``."""
     parts = urlsplit(url)
     if parts.scheme == "memory" and not parts.netloc and parts.path in ("", "/"):
-        return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+        # Channels' in-memory layer with O(members) broadcasts (see config/layers.py).
+        return {"BACKEND": "sample_project.config.layers.InMemoryChannelLayer"}
     if parts.scheme in ("redis", "redis+pubsub") and parts.hostname:
         try:
             parts.port  # noqa: B018 - raises ValueError for a bad port
@@ -185,6 +186,7 @@ def describe_channel_layer(settings_dict: dict[str, Any]) -> str:
     backend = settings_dict["BACKEND"]
     return {
         "channels.layers.InMemoryChannelLayer": "in-memory",
+        "sample_project.config.layers.InMemoryChannelLayer": "in-memory",
         "channels_redis.core.RedisChannelLayer": "redis",
         "channels_redis.pubsub.RedisPubSubChannelLayer": "redis-pubsub",
     }.get(backend, backend.rsplit(".", 1)[-1])

@@ -1,3 +1,5 @@
 """WebSocket routes of every app, gathered for ``asgi.py``."""
 
-websocket_urlpatterns: list = []
+from sample_project.chat.routing import websocket_urlpatterns as chat_patterns
+
+websocket_urlpatterns = [*chat_patterns]

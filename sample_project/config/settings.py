@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "channels",
     "sample_project.library",
     "sample_project.tasks",
+    "sample_project.chat",
 ]
 
 MIDDLEWARE = [

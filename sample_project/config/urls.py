@@ -2,9 +2,11 @@
 
 from django.urls import path
 
+from sample_project.chat import views as chat_views
 from sample_project.library import views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("api/books/", views.book_list, name="book-list"),
+    path("chat/<str:room>/", chat_views.room, name="chat-room"),
 ]

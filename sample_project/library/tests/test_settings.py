@@ -24,7 +24,9 @@ def test_unsupported_database_urls_name_the_accepted_forms(url):
 
 
 def test_channel_layer_urls():
-    assert channel_layer_from_url("memory://") == {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    assert channel_layer_from_url("memory://") == {
+        "BACKEND": "sample_project.config.layers.InMemoryChannelLayer"
+    }
     with pytest.raises(ImproperlyConfigured, match="memory://"):
         channel_layer_from_url("rabbit://")
 

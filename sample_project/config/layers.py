@@ -1,0 +1,80 @@
+"""The in-memory channel layer, with its per-message cost made independent of the process's size.
+
+Channels' ``InMemoryChannelLayer`` sweeps *every* channel for expired
+messages on each ``receive()`` and ``group_send()``, ``group_send`` starts
+one task per member, and ``send``/``receive`` build a new ``asyncio.Queue``
+on every call even when the channel has one (``dict.setdefault`` evaluates
+its default). With one consumer per socket, a broadcast to a room of N
+members therefore costs O(N²) work. This subclass sweeps at most once per
+``sweep_interval`` seconds (expiry is 60 s by default, so a late sweep changes
+nothing), builds a queue only for a channel that has none, and puts a group
+message on each member's queue directly. Semantics are otherwise the stock
+layer's: one process only, a copy per member, ``ChannelFull`` drops the
+message for that member alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from copy import deepcopy
+from typing import Any
+
+from channels.exceptions import ChannelFull
+from channels.layers import InMemoryChannelLayer as StockInMemoryChannelLayer
+
+
+class InMemoryChannelLayer(StockInMemoryChannelLayer):
+    def __init__(self, *args: Any, sweep_interval: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sweep_interval = sweep_interval
+        self._next_sweep = 0.0
+
+    def _queue(self, channel: str) -> asyncio.Queue:
+        queue = self.channels.get(channel)
+        if queue is None:
+            queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
+        return queue
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_channel_name(channel)
+        assert "__asgi_channel__" not in message
+        try:
+            self._queue(channel).put_nowait((time.time() + self.expiry, deepcopy(message)))
+        except asyncio.QueueFull:
+            raise ChannelFull(channel) from None
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        self.require_valid_channel_name(channel)
+        self._clean_expired()
+        queue = self._queue(channel)
+        try:
+            _, message = await queue.get()
+        finally:
+            if queue.empty():
+                self.channels.pop(channel, None)
+        return message
+
+    def _clean_expired(self) -> None:
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self.sweep_interval
+        super()._clean_expired()
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        assert isinstance(message, dict), "Message is not a dict"
+        self.require_valid_group_name(group)
+        self._clean_expired()
+        # send() never waits (it puts without blocking), so one loop does what
+        # the stock layer does with a task per member.
+        for channel in list(self.groups.get(group, ())):
+            try:
+                await self.send(channel, message)
+            except ChannelFull:
+                pass
+
+    async def flush(self) -> None:
+        await super().flush()
+        self._next_sweep = 0.0

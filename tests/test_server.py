@@ -1,0 +1,138 @@
+"""``serve()`` / ``LiveServer``: real servers, real ``websockets`` clients, over loopback."""
+
+import asyncio
+import json
+import socket
+import urllib.request
+
+import pytest
+import websockets
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.db import connections
+
+import workbench
+from sample_project.chat.consumers import notify_user
+from sample_project.chat.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def chat(text):
+    return json.dumps({"type": "chat.message", "data": {"message": text}})
+
+
+@pytest.fixture
+async def live():
+    server = workbench.serve()
+    yield server
+    server.stop()
+    await sync_to_async(connections.close_all)()  # the ORM worker's connection
+
+
+async def chat_between_two_clients(live):
+    url = live.ws_url("/ws/chat/lobby/")
+    async with websockets.connect(url, origin=live.url) as alice, websockets.connect(url, origin=live.url) as bob:
+        await alice.send(chat("hello over a real socket"))
+        to_bob = json.loads(await asyncio.wait_for(bob.recv(), 5))
+        to_alice = json.loads(await asyncio.wait_for(alice.recv(), 5))
+    assert to_bob == to_alice
+    assert to_bob["data"]["message"] == "hello over a real socket"
+    stored = await Message.objects.aget(id=to_bob["data"]["id"])
+    assert stored.text == "hello over a real socket"
+
+
+async def test_uvicorn_serves_the_chat_to_real_clients(live):
+    assert live.server == "uvicorn" and live.running
+    await chat_between_two_clients(live)
+
+
+async def test_a_foreign_origin_is_refused_at_the_handshake_with_403(live):
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(live.ws_url("/ws/chat/lobby/"), origin="http://evil.example")
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_logged_in_client_gets_notifications_pushed_through_call(live):
+    alice = await User.objects.acreate_user("alice", password="a-long-password-1")
+    cookies = await live.login(alice)
+    header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    async with websockets.connect(
+        live.ws_url("/ws/notifications/"), origin=live.url, additional_headers={"Cookie": header}
+    ) as socket:
+        await live.call(notify_user(alice, {"title": "hello"}))
+        frame = json.loads(await asyncio.wait_for(socket.recv(), 5))
+    assert frame["type"] == "notification" and frame["data"] == {"title": "hello"}
+
+
+async def test_an_anonymous_notification_socket_is_closed_with_4401(live):
+    async with websockets.connect(live.ws_url("/ws/notifications/"), origin=live.url) as socket:
+        error = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 5)
+    assert error["data"]["code"] == "not_authenticated"
+    assert closed.value.rcvd.code == 4401
+
+
+async def test_serves_the_chat_page_over_http(live):
+    def fetch():
+        with urllib.request.urlopen(live.url + "/chat/lobby/", timeout=5) as response:
+            return response.status, response.read().decode()
+
+    status, page = await asyncio.to_thread(fetch)
+    assert status == 200 and "ws/chat/" in page
+
+
+async def test_serving_again_stops_the_previous_server_and_can_reuse_its_port(live):
+    async with websockets.connect(live.ws_url("/ws/chat/lobby/"), origin=live.url) as socket:
+        again = workbench.serve(port=live.port)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 5)
+    assert closed.value.rcvd.code == 1012  # "service restart"
+    assert not live.running and again.running and again.port == live.port
+    with again:
+        await chat_between_two_clients(again)
+    assert not again.running
+    assert repr(again) == "<LiveServer uvicorn on 127.0.0.1 (stopped)>"
+
+
+async def test_call_needs_a_coroutine_and_a_running_server(live):
+    with pytest.raises(TypeError, match="needs a coroutine object"):
+        await live.call(notify_user)
+    live.stop()
+    live.stop()  # idempotent
+    with pytest.raises(workbench.WorkbenchError, match="this server is stopped"):
+        await live.call(asyncio.sleep(0))
+
+
+def test_bad_arguments_say_what_is_allowed():
+    with pytest.raises(ValueError, match="'uvicorn', 'daphne'"):
+        workbench.serve(server="gunicorn")
+    with pytest.raises(ValueError, match="0 picks a free port"):
+        workbench.serve(port=-1)
+
+
+async def test_a_busy_port_is_a_clear_error(live):
+    other = socket.create_server(("127.0.0.1", 0))  # holds a port
+    try:
+        with pytest.raises(workbench.WorkbenchError, match="Pass port=0"):
+            workbench.serve(port=other.getsockname()[1])
+    finally:
+        other.close()
+
+
+async def test_daphne_serves_once_per_process(live):
+    # The only daphne start in this test process (tests of one file share a worker).
+    with workbench.serve(server="daphne") as daphne:
+        assert daphne.port != 0 and not live.running
+        await chat_between_two_clients(daphne)
+        alice = await User.objects.acreate_user("alice", password="a-long-password-1")
+        header = "; ".join(f"{k}={v}" for k, v in (await daphne.login(alice)).items())
+        async with websockets.connect(
+            daphne.ws_url("/ws/notifications/"), origin=daphne.url, additional_headers={"Cookie": header}
+        ) as socket:
+            await daphne.call(notify_user(alice, {"via": "daphne"}))
+            assert json.loads(await asyncio.wait_for(socket.recv(), 5))["data"] == {"via": "daphne"}
+    assert not daphne.running
+    with pytest.raises(workbench.WorkbenchError, match=r"serve\(server='uvicorn'\)"):
+        workbench.serve(server="daphne")
