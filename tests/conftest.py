@@ -79,11 +79,15 @@ def postgres_url():
         server.close()
 
 
+@pytest.fixture(scope="session")
 def redis_url():
     """URL of a Redis server for this test session (see _server_url)."""
     from workbench.services import start_redis
 
     url, server = _server_url("WORKBENCH_TEST_REDIS_URL", "Redis", start_redis)
+    yield url
+    if server is not None:
+        server.close()
 
 
 @pytest.fixture
@@ -98,5 +102,8 @@ def postgres_database_url(postgres_url):
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield urlunsplit(urlsplit(postgres_url)._replace(path=f"/{name}"))
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 from tests.browser import chromium  # noqa: E402,F401 - the shared browser fixture
