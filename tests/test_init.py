@@ -10,6 +10,7 @@ def test_public_names_are_pinned():
     assert sorted(workbench.__all__) == [
         "ContextReport",
         "ExpectationFailed",
+        "Trace",
         "Workbench",
         "WorkbenchError",
         "describe_context",
@@ -17,6 +18,7 @@ def test_public_names_are_pinned():
         "is_async_context",
         "run_sync",
         "setup",
+        "trace",
     ]
     for name in workbench.__all__:
         assert getattr(workbench, name).__module__.startswith("workbench.")

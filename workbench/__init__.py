@@ -8,10 +8,12 @@ the ``%%sync`` and ``%context`` magics.
 from .bootstrap import Workbench, WorkbenchError, setup
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .expect import ExpectationFailed, expect
+from .trace import Trace, trace
 
 __all__ = [
     "ContextReport",
     "ExpectationFailed",
+    "Trace",
     "Workbench",
     "WorkbenchError",
     "describe_context",
@@ -19,6 +21,7 @@ __all__ = [
     "is_async_context",
     "run_sync",
     "setup",
+    "trace",
 ]
 
 
