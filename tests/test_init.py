@@ -10,6 +10,7 @@ def test_public_names_are_pinned():
     assert sorted(workbench.__all__) == [
         "ContextReport",
         "ExpectationFailed",
+        "SlowEndpoint",
         "Trace",
         "Workbench",
         "WorkbenchError",
@@ -18,6 +19,7 @@ def test_public_names_are_pinned():
         "is_async_context",
         "run_sync",
         "setup",
+        "slow_endpoint",
         "trace",
     ]
     for name in workbench.__all__:

@@ -8,11 +8,13 @@ the ``%%sync`` and ``%context`` magics.
 from .bootstrap import Workbench, WorkbenchError, setup
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .expect import ExpectationFailed, expect
+from .slow_endpoint import SlowEndpoint, slow_endpoint
 from .trace import Trace, trace
 
 __all__ = [
     "ContextReport",
     "ExpectationFailed",
+    "SlowEndpoint",
     "Trace",
     "Workbench",
     "WorkbenchError",
@@ -21,6 +23,7 @@ __all__ = [
     "is_async_context",
     "run_sync",
     "setup",
+    "slow_endpoint",
     "trace",
 ]
 
