@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,6 +53,10 @@ SPAN = "span"  # a block the learner marked with Trace.span()
 
 # Kinds during which the thread waits for another thread, rather than working.
 WAITING_KINDS = frozenset({AWAIT, ASYNC_TO_SYNC})
+
+# Names Python makes up for threads ("ThreadPoolExecutor-3_0", "Thread-7 (run)"):
+# their numbers depend on what ran before, so lanes call them "thread #1", "#2"...
+_GENERATED_THREAD_NAME = re.compile(r"^(ThreadPoolExecutor-\d+_\d+|Thread-\d+( \(.*\))?)$")
 
 
 @dataclass(frozen=True)
@@ -190,14 +195,23 @@ class Trace:
         return self.of_kind(QUERY)
 
     def lanes(self) -> list[Lane]:
-        """One lane per thread, threads that ran an event loop first, then by first event."""
+        """One lane per thread, threads that ran an event loop first, then by first event.
+
+        Threads with names Python made up are called "thread #1", "thread #2"...
+        in order of their first event, so the titles repeat from run to run.
+        """
         loop_threads = {ident for _, ident in self._loop_threads.values()}
         lanes: dict[tuple[int, str], Lane] = {}
+        unnamed = 0
         for event in sorted(self.events, key=lambda e: e.start):
             lane = lanes.get((event.thread_id, event.thread))
             if lane is None:
+                title = event.thread
+                if _GENERATED_THREAD_NAME.match(title):
+                    unnamed += 1
+                    title = f"thread #{unnamed}"
                 lane = lanes[(event.thread_id, event.thread)] = Lane(
-                    event.thread, event.thread_id, event.thread_id in loop_threads
+                    title, event.thread_id, event.thread_id in loop_threads
                 )
             lane.events.append(event)
         return sorted(lanes.values(), key=lambda lane: not lane.runs_event_loop)
