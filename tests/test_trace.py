@@ -76,7 +76,8 @@ def test_async_to_sync_from_a_plain_thread_runs_on_a_new_loop_and_comes_back():
     assert sync_part.thread == "plain" and result["ran_on"] is worker
     # Python's made-up thread names are numbered per trace, so titles repeat.
     assert coro.thread.startswith("ThreadPoolExecutor-")
-    assert [lane.title for lane in t.lanes()] == ["thread #1 (event loop)", "plain"]
+    # The thread that entered the trace comes first, then threads running a loop.
+    assert [lane.title for lane in t.lanes()] == ["plain", "thread #1 (event loop)"]
 
 
 async def test_gathered_spans_overlap_on_the_loop_thread():

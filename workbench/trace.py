@@ -110,6 +110,7 @@ class Trace:
         self._finished = False
         self._loop_threads: dict[int, tuple[str, int]] = {}  # id(loop) -> (role, ident)
         self._local_wrappers: contextlib.ExitStack | None = None
+        self._home_thread = 0  # the thread that entered the trace: its lane goes first
 
     # -- recording ---------------------------------------------------------
 
@@ -119,6 +120,7 @@ class Trace:
                 "This trace was already used; start a new one with workbench.trace()."
             )
         self._origin = time.perf_counter()
+        self._home_thread = threading.get_ident()
         _hooks.attach(self)
         loop = _running_loop()
         if loop is not None:
@@ -195,7 +197,8 @@ class Trace:
         return self.of_kind(QUERY)
 
     def lanes(self) -> list[Lane]:
-        """One lane per thread, threads that ran an event loop first, then by first event.
+        """One lane per thread: the thread that entered the trace, then threads that
+        ran an event loop, then the others, each group in order of first event.
 
         Threads with names Python made up are called "thread #1", "thread #2"...
         in order of their first event, so the titles repeat from run to run.
@@ -214,7 +217,10 @@ class Trace:
                     title, event.thread_id, event.thread_id in loop_threads
                 )
             lane.events.append(event)
-        return sorted(lanes.values(), key=lambda lane: not lane.runs_event_loop)
+        return sorted(
+            lanes.values(),
+            key=lambda lane: (lane.thread_id != self._home_thread, not lane.runs_event_loop),
+        )
 
     def threads(self, *kinds: str) -> list[str]:
         """Names of the threads that ran events of these kinds (all kinds if none given)."""
