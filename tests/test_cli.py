@@ -30,6 +30,14 @@ def test_test_command_runs_every_lesson_under_strict_nbval():
     assert command[-2:] == ["-k", "x"]
 
 
+def test_lessons_run_in_parallel_on_the_servers_too(tmp_path):
+    command = cli.lessons_on_servers_command(tmp_path / "sanitize.cfg", ["-k", "09"])
+    assert command[command.index("-n") + 1] == command[cli.pytest_command().index("-n") + 1]
+    assert "--dist" in command and "--nbval" in command
+    assert f"--nbval-sanitize-with={tmp_path / 'sanitize.cfg'}" in command
+    assert command[-2:] == ["-k", "09"]
+
+
 def test_lessons_are_listed_in_order():
     names = [path.name for path in cli.lesson_paths()]
     assert names and names == sorted(names)

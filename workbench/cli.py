@@ -42,11 +42,15 @@ def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
     return subprocess.call(command, cwd=NOTEBOOKS)
 
 
+def _workers() -> list[str]:
+    """pytest-xdist options: one worker per core (at most 4), each taking whole files."""
+    return ["-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
+
+
 def pytest_command(extra: Sequence[str] = ()) -> list[str]:
     """The whole suite: unit tests, sample-project tests and every lesson under strict nbval."""
-    workers = ["-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
     return [
-        sys.executable, "-m", "pytest", *workers,
+        sys.executable, "-m", "pytest", *_workers(),
         "--nbval", f"--nbval-sanitize-with={SANITIZE}",
         *extra,
     ]
@@ -62,9 +66,13 @@ replace: <Workbench (backends differ between test passes)>
 
 
 def lessons_on_servers_command(sanitize: Path, extra: Sequence[str] = ()) -> list[str]:
-    """Every lesson under strict nbval again, one at a time (they share one database)."""
+    """Every lesson under strict nbval again, in parallel like pass 1.
+
+    The workers share the servers but not their data: ``notebooks/conftest.py``
+    gives each one a database and a channel-layer prefix of its own.
+    """
     return [
-        sys.executable, "-m", "pytest", "-p", "no:xdist", "--nbval",
+        sys.executable, "-m", "pytest", *_workers(), "--nbval",
         f"--nbval-sanitize-with={sanitize}", str(NOTEBOOKS), *extra,
     ]
 

@@ -23,8 +23,8 @@ DATABASE_URL_FORMS = (
 )
 CHANNEL_LAYER_URL_FORMS = (
     "memory://",
-    "redis://host:port/db[?max_connections=1000&capacity=100&expiry=60]",
-    "redis+pubsub://host:port/db",
+    "redis://host:port/db[?max_connections=1000&capacity=100&expiry=60&prefix=asgi]",
+    "redis+pubsub://host:port/db[?prefix=asgi]",
 )
 
 # Django's pool with "pool": True keeps at most 4 connections (psycopg_pool's
@@ -157,7 +157,9 @@ def database_from_url(url: str, *, base_dir: Path | None = None) -> dict[str, An
     )
 
 
-LAYER_OPTIONS = {"capacity": int, "expiry": int, "group_expiry": int}
+# ``prefix`` starts every Redis key and pub/sub channel of the layer (default
+# "asgi"): projects, or test workers, sharing one Redis server keep apart with it.
+LAYER_OPTIONS = {"capacity": int, "expiry": int, "group_expiry": int, "prefix": str}
 
 
 def channel_layer_from_url(url: str) -> dict[str, Any]:

@@ -78,9 +78,10 @@ def test_redis_urls_choose_the_layer_and_size_its_connection_pool():
     assert core["CONFIG"]["capacity"] == 500
     # redis-py's default of 100 connections is too few for a room of clients.
     assert core["CONFIG"]["hosts"] == [{"address": "redis://127.0.0.1:6380/2", "max_connections": 1000}]
-    pubsub = channel_layer_from_url("redis+pubsub://127.0.0.1:6380/0?max_connections=50")
+    pubsub = channel_layer_from_url("redis+pubsub://127.0.0.1:6380/0?max_connections=50&prefix=lessons_gw1")
     assert pubsub["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert pubsub["CONFIG"]["hosts"][0]["max_connections"] == 50
+    assert pubsub["CONFIG"]["prefix"] == "lessons_gw1"  # keys and channels of one user of a shared Redis
 
 
 def test_a_malformed_redis_url_names_the_accepted_forms():
