@@ -42,3 +42,11 @@ def test_lessons_are_listed_in_order():
     names = [path.name for path in cli.lesson_paths()]
     assert names and names == sorted(names)
     assert names[0] == "00-getting-started.ipynb"
+
+
+def test_warm_up_leaves_the_migrated_template_and_ignores_backend_urls(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", "postgresql://nowhere.invalid/db")
+    assert cli.warm_up_setup().wait(timeout=120) == 0
+    templates = list((tmp_path / "django-async-workbench-templates").glob("*.sqlite3"))
+    assert len(templates) == 1 and templates[0].stat().st_size > 0

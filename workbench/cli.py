@@ -39,7 +39,23 @@ def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
         # to start there unless told that this is intended.
         command.append("--allow-root")
     print("workbench: starting JupyterLab on", NOTEBOOKS, flush=True)
+    warm_up_setup()  # meanwhile, so the first lesson's setup() copies instead of migrating
     return subprocess.call(command, cwd=NOTEBOOKS)
+
+
+def warm_up_setup() -> subprocess.Popen:
+    """Run ``workbench.setup()`` once, in the background, on a throw-away SQLite file.
+
+    The first ``setup()`` on a machine runs Django's migrations (about 0.1 s)
+    and leaves a migrated template that later kernels copy. Doing it here,
+    while JupyterLab or the servers start, spares the first lesson that wait.
+    The child ignores the backend URLs, so it never touches a real database.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_") and k != "DJANGO_SETTINGS_MODULE"}
+    return subprocess.Popen(
+        [sys.executable, "-c", "import workbench; workbench.setup()"],
+        env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
 
 
 def _workers() -> list[str]:
@@ -89,6 +105,7 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
 
     from .services import ServiceUnavailable, start_postgres, start_redis
 
+    warming = warm_up_setup()
     servers = []
     if not args.defaults_only:
         try:
@@ -103,6 +120,7 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
         env = dict(os.environ)
         if servers:
             env["WORKBENCH_TEST_POSTGRES_URL"], env["WORKBENCH_TEST_REDIS_URL"] = (s.url for s in servers)
+        warming.wait()
         print("workbench: pass 1, the whole suite on the embedded defaults", flush=True)
         status = subprocess.call(pytest_command(extra), cwd=PROJECT_ROOT, env=env)
         if status != 0 or not servers:
