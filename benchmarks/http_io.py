@@ -57,27 +57,24 @@ def variants_for(calls: int, url: str, stack: ExitStack, runner: asyncio.Runner)
         for response in responses:
             response.raise_for_status()
 
-    def gathered() -> float:
-        started = time.perf_counter()
-        runner.run(gathered_calls())
-        return time.perf_counter() - started
-
     async def gathered_with_a_new_client() -> None:
         async with httpx.AsyncClient(limits=limits) as fresh:
             responses = await asyncio.gather(*(fresh.get(url) for _ in range(calls)))
         for response in responses:
             response.raise_for_status()
 
-    def gathered_fresh() -> float:
-        started = time.perf_counter()
-        runner.run(gathered_with_a_new_client())
-        return time.perf_counter() - started
+    def on_the_loop(make_coroutine: Callable) -> Callable[[], float]:
+        def run() -> float:
+            started = time.perf_counter()
+            runner.run(make_coroutine())
+            return time.perf_counter() - started
+        return run
 
     return {
         f"{calls} sequential": sequential,
         f"{calls} thread pool": thread_pool,
-        f"{calls} gather": gathered,
-        f"{calls} gather fresh": gathered_fresh,
+        f"{calls} gather": on_the_loop(gathered_calls),
+        f"{calls} gather fresh": on_the_loop(gathered_with_a_new_client),
     }
 
 

@@ -8,6 +8,7 @@ pool and without it (``?pool=off``), all configured side by side in one
 process as database aliases, so every round measures every variant.
 
 * "per operation": the connection stays open, as within one request.
+  Every operation is timed on its own; a round reports the median.
 * "per request": one query, then the connection is closed, as Django does
   at the end of every request (``CONN_MAX_AGE = 0``). Sync requests run the
   query on the calling thread (WSGI-like); async ones run it inside
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -83,37 +85,44 @@ def operations(alias: str, book_id: int) -> dict[str, tuple[Callable, Callable]]
 
 
 def per_operation_variants(alias, ops, runner, count, gather_n) -> dict[str, Callable[[], float]]:
-    """Seconds per operation, connection kept open."""
+    """Seconds per operation, connection kept open: the median of ``count`` timed operations.
+
+    Each operation (each gather of ``gather_n``, divided by ``gather_n``) is
+    timed on its own, and the batch reports its median, so a moment when the
+    shared machine takes the CPU away costs one sample, not the whole batch.
+    """
 
     def sync(fn):
         def run():
-            started = time.perf_counter()
+            times = []
             for _ in range(count):
+                started = time.perf_counter()
                 fn()
-            return (time.perf_counter() - started) / count
+                times.append(time.perf_counter() - started)
+            return statistics.median(times)
         return run
 
     def one_by_one(afn):
         async def batch():
+            times = []
             for _ in range(count):
+                started = time.perf_counter()
                 await afn()
+                times.append(time.perf_counter() - started)
+            return statistics.median(times)
 
-        def run():
-            started = time.perf_counter()
-            runner.run(batch())
-            return (time.perf_counter() - started) / count
-        return run
+        return lambda: runner.run(batch())
 
     def gathered(afn):
         async def batch():
+            times = []
             for _ in range(count // gather_n):
+                started = time.perf_counter()
                 await asyncio.gather(*(afn() for _ in range(gather_n)))
+                times.append((time.perf_counter() - started) / gather_n)
+            return statistics.median(times)
 
-        def run():
-            started = time.perf_counter()
-            runner.run(batch())
-            return (time.perf_counter() - started) / (count // gather_n * gather_n)
-        return run
+        return lambda: runner.run(batch())
 
     variants = {}
     for op, (fn, afn) in ops.items():
@@ -124,7 +133,7 @@ def per_operation_variants(alias, ops, runner, count, gather_n) -> dict[str, Cal
 
 
 def per_request_variants(alias, runner, count) -> dict[str, Callable[[], float]]:
-    """Seconds per request of one read, the connection closed at the request's end."""
+    """Seconds per request of one read, the connection closed at the request's end (median)."""
     from asgiref.sync import ThreadSensitiveContext, sync_to_async
     from django.db import connections
 
@@ -137,24 +146,25 @@ def per_request_variants(alias, runner, count) -> dict[str, Callable[[], float]]
         connections[db].close()  # the calling thread's connection: back to the pool, or closed
 
     def sync_requests():
-        started = time.perf_counter()
+        times = []
         for _ in range(count):
+            started = time.perf_counter()
             books.first()
             close()
-        return (time.perf_counter() - started) / count
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
 
     async def async_batch():
+        times = []
         for _ in range(count):
+            started = time.perf_counter()
             async with ThreadSensitiveContext():  # as Django's ASGIHandler does per request
                 await books.afirst()
                 await sync_to_async(close)()
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
 
-    def async_requests():
-        started = time.perf_counter()
-        runner.run(async_batch())
-        return (time.perf_counter() - started) / count
-
-    return {f"{alias} request sync": sync_requests, f"{alias} request async": async_requests}
+    return {f"{alias} request sync": sync_requests, f"{alias} request async": lambda: runner.run(async_batch())}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -195,8 +205,8 @@ def print_tables(samples, aliases, rounds, count, gather_n, requests) -> None:
     for alias in aliases:
         table = Table(
             f"ORM per operation: {BACKEND_TITLES[alias]}",
-            f"{machine_note()}; {rounds} rounds of {count} operations each; gather of {gather_n}; "
-            "connection kept open (as within one request)",
+            f"{machine_note()}; {rounds} rounds of {count} operations, each timed on its own "
+            f"(a round's figure is their median); gather of {gather_n}; connection kept open (as within one request)",
         )
         for op, sync_name, async_name in (("read", ".first()", ".afirst()"), ("write", ".update()", ".aupdate()")):
             sync, one, gathered = (samples[f"{alias} {op} {mode}"] for mode in ("sync", "a-method", "gather"))
@@ -209,7 +219,8 @@ def print_tables(samples, aliases, rounds, count, gather_n, requests) -> None:
 
     table = Table(
         "ORM per request: one read, then the connection is closed (CONN_MAX_AGE = 0)",
-        f"{rounds} rounds of {requests} requests each; async = inside ThreadSensitiveContext, as Django's ASGI handler",
+        f"{rounds} rounds of {requests} requests, each timed on its own (a round's figure is their median); "
+        "async = inside ThreadSensitiveContext, as Django's ASGI handler",
     )
     for alias in aliases:
         table.add(f"{BACKEND_TITLES[alias]}: sync request", samples[f"{alias} request sync"], "µs", 1e6)
