@@ -132,3 +132,11 @@ def test_max_overlap_counts_events_running_at_one_instant():
     assert max_overlap([]) == 0
     assert max_overlap([event(0, 1), event(1, 2)]) == 1  # touching is not overlapping
     assert max_overlap([event(0, 3), event(1, 2), event(1.5, 4)]) == 3
+
+
+def test_an_asgiref_without_the_hooks_is_named(monkeypatch):
+    monkeypatch.delattr(AsyncToSync, "main_wrap")
+    with pytest.raises(RuntimeError, match=r"wraps asgiref's AsyncToSync\.main_wrap, which asgiref [\d.]+ does not have"):
+        with workbench.trace():
+            pass
+    assert "__wrapped__" not in SyncToAsync.__dict__["__call__"].__dict__  # nothing half-installed

@@ -21,8 +21,10 @@ How it records, without copying library code:
   ``AsyncToSync.main_wrap`` (the coroutine, on the loop that runs it). They
   are installed while at least one trace is open and removed after the last.
 
-Queries on threads you start yourself, outside asgiref, are recorded only
-if that thread entered the trace itself.
+A trace records what the whole process does while it is open, like a
+profiler: other tasks' and threads' hops and queries too, not only the block's
+own. Queries on threads you start yourself, outside asgiref, are recorded
+only if that thread entered the trace itself.
 """
 
 from __future__ import annotations
@@ -385,12 +387,22 @@ class _Hooks:
                 self._uninstall()
 
     def _install(self) -> None:
-        for cls, name, make in (
+        hooks = (
             (SyncToAsync, "__call__", _wrap_sync_to_async_call),
             (SyncToAsync, "thread_handler", _wrap_thread_handler),
             (AsyncToSync, "__call__", _wrap_async_to_sync_call),
             (AsyncToSync, "main_wrap", _wrap_main_wrap),
-        ):
+        )
+        missing = [f"{cls.__name__}.{name}" for cls, name, _ in hooks if name not in cls.__dict__]
+        if missing:
+            from importlib.metadata import version
+
+            raise RuntimeError(
+                f"workbench.trace() wraps asgiref's {', '.join(missing)}, which asgiref "
+                f"{version('asgiref')} does not have. Install an asgiref the workbench "
+                "supports (the range is in pyproject.toml)."
+            )
+        for cls, name, make in hooks:
             original = cls.__dict__[name]
             self._originals[(cls, name)] = original
             setattr(cls, name, functools.wraps(original)(make(original)))
