@@ -30,10 +30,18 @@ BENCHMARKS = {
     "orm": "ORM per operation and per request: sync, a-method, gather; SQLite and PostgreSQL",
     "http_io": "N calls to a 50 ms endpoint: sequential, thread pool, AsyncClient + gather",
     "channel_layers": "group_send throughput: in-memory, Redis, Redis pub/sub; 1, 10, 100 receivers",
-    "ws_load": "WebSocket load on a real server",
+    "ws_load": "WebSocket load: N clients in one room on live servers",
+    "task_runner": "the task runner's cost per task beside asyncio.gather",
+    "workshop": "exercises under nbval, student versions, the docs build",
     "suite": "the whole test command, workbench test",
 }
-NEEDS_SERVERS = {"orm", "channel_layers", "ws_load"}
+NEEDS_SERVERS = {"orm", "channel_layers"}
+# --quick for the scripts written with common.py; the others get small counts of their own.
+QUICK_ARGS = {
+    "ws_load": ["--clients", "20", "--messages", "1"],
+    "task_runner": ["--tasks", "20", "--repeat", "1"],
+    "workshop": ["--repeat", "1"],
+}
 
 
 def available() -> list[str]:
@@ -44,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     names = available()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("benchmarks", nargs="*", metavar="NAME", help=f"any of: {', '.join(names)} (default: all)")
-    parser.add_argument("--quick", action="store_true", help="tiny counts, passed to every benchmark that has it")
+    parser.add_argument("--quick", action="store_true", help="tiny counts for every benchmark: does everything still run?")
     parser.add_argument("--output", type=Path, help="also write the tables (Markdown-friendly) to this file")
     args = parser.parse_args(argv)
     unknown = [n for n in args.benchmarks if n not in names]
@@ -66,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         for index, name in enumerate(chosen, 1):
             script = HERE / f"{name}.py"
             command = [sys.executable, str(script)]
-            if args.quick and "--quick" in script.read_text():
-                command.append("--quick")
+            if args.quick:
+                command += QUICK_ARGS.get(name, ["--quick"])
             print(f"run: [{index}/{len(chosen)}] {name}: {BENCHMARKS[name]}", file=sys.stderr, flush=True)
             result = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
             print(result.stdout, end="", flush=True)
