@@ -1,10 +1,10 @@
-"""What a learner waits for: ``setup()`` after imports, and each lesson under nbval.
+"""What a learner waits for: ``import workbench``, ``setup()``, and each lesson under nbval.
 
-    python benchmarks/startup.py [--repeat N] [--lesson-repeat N]
+    python benchmarks/startup.py [--rounds 7] [--lesson-rounds 3] [--quick]
 
 Each figure is measured in fresh processes, repeated, and shown as the median
 with the min-max range. ``setup()`` is timed after ``import workbench`` (which
-imports no Django models), twice per machine state: "first kernel" runs the
+imports no Django models), in two machine states: "first kernel" runs the
 real migrations in an empty temporary folder; "later kernels" copy the
 migrated template the first one left. A lesson's time is nbval's own run time
 for that notebook (kernel start-up included), in a fresh pytest process.
@@ -12,7 +12,7 @@ for that notebook (kernel start-up included), in a fresh pytest process.
 
 from __future__ import annotations
 
-import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -20,22 +20,24 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, Table, machine_note, parser, progress_bar, ratios
 
 SETUP_SNIPPET = """
-import time, workbench
+import json, time
 start = time.perf_counter()
+import workbench
+imported = time.perf_counter()
 workbench.setup()
-print(time.perf_counter() - start)
+print(json.dumps({"import": imported - start, "setup": time.perf_counter() - imported}))
 """
 
 
-def time_setup(tmpdir: str) -> float:
+def time_setup(tmpdir: str) -> dict[str, float]:
     env = {"TMPDIR": tmpdir, "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
-        [sys.executable, "-c", SETUP_SNIPPET], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", SETUP_SNIPPET], capture_output=True, text=True, env=env, check=True, cwd=tmpdir
     ).stdout
-    return float(out.strip())
+    return json.loads(out)
 
 
 def time_lesson(lesson: Path) -> float:
@@ -43,7 +45,7 @@ def time_lesson(lesson: Path) -> float:
         report = Path(tmp) / "report.xml"
         subprocess.run(
             [
-                sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--nbval",
                 f"--nbval-sanitize-with={ROOT / 'notebooks' / 'sanitize.cfg'}",
                 f"--junitxml={report}", str(lesson),
             ],
@@ -54,44 +56,46 @@ def time_lesson(lesson: Path) -> float:
         return float(suite.get("time"))
 
 
-def summary(values: list[float], unit: float = 1.0) -> str:
-    scaled = [v * unit for v in values]
-    return f"{statistics.median(scaled):8.3f}   {min(scaled):7.3f} – {max(scaled):7.3f}"
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7, help="setup() runs per row (default 7)")
-    parser.add_argument("--lesson-repeat", type=int, default=3, help="nbval runs per lesson (default 3)")
-    args = parser.parse_args()
-
-    cold, warm = [], []
-    for i in range(args.repeat):
-        progress(f"setup() run {i + 1}/{args.repeat}")
-        with tempfile.TemporaryDirectory() as tmp:
-            cold.append(time_setup(tmp))  # empty folder: real migrations
-            warm.append(time_setup(tmp))  # template from the run before
-
+def main(argv: list[str] | None = None) -> None:
+    options = parser(__doc__.splitlines()[0])
+    options.add_argument("--lesson-rounds", type=int, default=None, help="nbval runs per lesson (default 3)")
+    args = options.parse_args(argv)
+    rounds = args.rounds or (1 if args.quick else 7)
+    lesson_rounds = args.lesson_rounds or (1 if args.quick else 3)
     lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-    lesson_times = {}
-    for lesson in lessons:
-        lesson_times[lesson.stem] = []
-        for i in range(args.lesson_repeat):
-            progress(f"{lesson.stem} under nbval, run {i + 1}/{args.lesson_repeat}")
-            lesson_times[lesson.stem].append(time_lesson(lesson))
+    if args.quick:
+        lessons = lessons[:1]
 
-    print(f"\nPython {sys.version.split()[0]}; {args.repeat} setup() runs, {args.lesson_repeat} runs per lesson\n")
-    print(f"{'what':40} {'median':>8}   {'min – max':>17}")
-    print(f"{'setup(), first kernel (migrates) [ms]':40} {summary(cold, 1000)}")
-    print(f"{'setup(), later kernels (copy) [ms]':40} {summary(warm, 1000)}")
-    print(f"{'  ratio first / later':40} {statistics.median(cold) / statistics.median(warm):8.2f}")
+    imports, cold, warm = [], [], []
+    lesson_times: dict[str, list[float]] = {lesson.stem: [] for lesson in lessons}
+    with progress_bar(rounds + len(lessons) * lesson_rounds, "start-up and lessons") as bar:
+        for _ in range(rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                first = time_setup(tmp)  # empty folder: real migrations
+                later = time_setup(tmp)  # template from the run before
+            imports.append(later["import"])
+            cold.append(first["setup"])
+            warm.append(later["setup"])
+            bar.update(1)
+        for _ in range(lesson_rounds):
+            for lesson in lessons:
+                bar.set_postfix_str(lesson.stem, refresh=False)
+                lesson_times[lesson.stem].append(time_lesson(lesson))
+                bar.update(1)
+
+    table = Table("Start-up: import and setup()", f"{machine_note()}; {rounds} runs, each in a fresh process")
+    table.add("import workbench", imports, "ms", 1000)
+    table.add("setup(), first kernel on a machine (migrates)", cold, "ms", 1000)
+    table.add("setup(), later kernels (copy the migrated file)", warm, "ms", 1000)
+    table.add_ratio("first / later", ratios(cold, warm))
+    table.print()
+
+    table = Table("Each lesson under strict nbval (kernel start included)", f"{lesson_rounds} runs per lesson")
     for name, values in lesson_times.items():
-        print(f"{name + ' under nbval [s]':40} {summary(values)}")
+        table.add(name, values, "s")
+    table.add("all lessons, one after another (sum of medians)", [sum(statistics.median(v) for v in lesson_times.values())], "s")
+    table.print()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

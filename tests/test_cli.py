@@ -149,3 +149,19 @@ def test_the_readme_workflows_use_commands_that_exist(section):
             assert extra == [], line
             for name in getattr(args, "notebooks", []) + getattr(args, "exercises", []):
                 assert (cli.PROJECT_ROOT / name).is_file(), line
+
+
+def test_lessons_run_in_parallel_on_the_servers_too(tmp_path):
+    command = cli.lessons_on_servers_command(tmp_path / "sanitize.cfg", ["-k", "09"])
+    assert command[command.index("-n") + 1] == command[cli.pytest_command().index("-n") + 1]
+    assert "--dist" in command and "--nbval" in command
+    assert f"--nbval-sanitize-with={tmp_path / 'sanitize.cfg'}" in command
+    assert command[-2:] == ["-k", "09"]
+
+
+def test_warm_up_leaves_the_migrated_template_and_ignores_backend_urls(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", "postgresql://nowhere.invalid/db")
+    assert cli.warm_up_setup().wait(timeout=120) == 0
+    templates = list((tmp_path / "django-async-workbench-templates").glob("*.sqlite3"))
+    assert len(templates) == 1 and templates[0].stat().st_size > 0

@@ -59,3 +59,16 @@ def test_run_sync_blocking_uses_the_same_worker_as_a_methods():
         return await workbench.run_sync(threading.get_ident)
 
     assert run_sync_blocking(threading.get_ident) == asyncio.run(thread_of_a_sync_to_async_call())
+
+
+def test_the_very_first_call_is_named_as_the_worker(run_python):
+    # ThreadPoolExecutor runs the first call before registering its thread:
+    # the name must not depend on that race.
+    out = run_python(
+        """
+        import asyncio, workbench
+        from workbench.context import thread_role
+        print(asyncio.run(workbench.run_sync(thread_role)))
+        """
+    ).stdout
+    assert out.strip() == "asgiref sync worker"

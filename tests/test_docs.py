@@ -43,11 +43,18 @@ def test_each_lesson_page_shows_its_stored_outputs(site):
         notebook = nbformat.read(lesson, as_version=4)
         title = notebook.cells[0].source.splitlines()[0].lstrip("# ").strip()
         assert title.replace('`', '') in text
+        figures = 0
         for cell in notebook.cells:
             for output in cell.get("outputs", []):
-                shown = output.get("text") or output.get("data", {}).get("text/plain", "")
+                data = output.get("data", {})
+                if "image/png" in data:
+                    figures += 1  # shown as the picture, not as its text form
+                    continue
+                shown = output.get("text") or data.get("text/plain", "")
                 first_line = shown.strip().splitlines()[0] if shown.strip() else ""
                 assert first_line in text, (lesson.name, first_line)
+        page = (site / "lessons" / f"{lesson.stem}.html").read_text()
+        assert page.count("<img") >= figures, (lesson.name, "a figure is missing")
 
 
 def test_pages_link_to_the_next_lesson(site):

@@ -14,6 +14,8 @@ def test_public_names_are_pinned():
         "LiveServer",
         "LocalEndpoint",
         "LoopLagProbe",
+        "SlowEndpoint",
+        "Trace",
         "Workbench",
         "WorkbenchError",
         "check",
@@ -26,6 +28,8 @@ def test_public_names_are_pinned():
         "run_sync",
         "serve",
         "setup",
+        "slow_endpoint",
+        "trace",
     ]
     for name in workbench.__all__:
         assert getattr(workbench, name).__module__.startswith("workbench.")

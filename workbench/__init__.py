@@ -13,6 +13,8 @@ from .endpoints import LocalEndpoint, local_endpoint
 from .expect import ExpectationFailed, expect
 from .probes import LoopLagProbe, loop_lag
 from .server import LiveServer, serve
+from .slow_endpoint import SlowEndpoint, slow_endpoint
+from .trace import Trace, trace
 
 __all__ = [
     "CheckResult",
@@ -21,6 +23,8 @@ __all__ = [
     "LiveServer",
     "LocalEndpoint",
     "LoopLagProbe",
+    "SlowEndpoint",
+    "Trace",
     "Workbench",
     "WorkbenchError",
     "check",
@@ -33,6 +37,8 @@ __all__ = [
     "run_sync",
     "serve",
     "setup",
+    "slow_endpoint",
+    "trace",
 ]
 
 

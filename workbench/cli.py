@@ -68,6 +68,7 @@ def cmd_lab(args: argparse.Namespace, extra: list[str]) -> int:
         # to start there unless told that this is intended.
         command.append("--allow-root")
     print("workbench: starting JupyterLab on", folder, flush=True)
+    warm_up_setup()  # meanwhile, so the first lesson's setup() copies instead of migrating
     return _run_in_foreground(command, cwd=folder)
 
 
@@ -93,11 +94,30 @@ def _run_in_foreground(command: list[str], *, cwd: Path) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def warm_up_setup() -> subprocess.Popen:
+    """Run ``workbench.setup()`` once, in the background, on a throw-away SQLite file.
+
+    The first ``setup()`` on a machine runs Django's migrations (about 0.1 s)
+    and leaves a migrated template that later kernels copy. Doing it here,
+    while JupyterLab or the servers start, spares the first lesson that wait.
+    The child ignores the backend URLs, so it never touches a real database.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_") and k != "DJANGO_SETTINGS_MODULE"}
+    return subprocess.Popen(
+        [sys.executable, "-c", "import workbench; workbench.setup()"],
+        env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def _workers() -> list[str]:
+    """pytest-xdist options: one worker per core (at most 4), each taking whole files."""
+    return ["-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
+
+
 def pytest_command(extra: Sequence[str] = ()) -> list[str]:
     """The whole suite: unit tests, sample-project tests and every lesson under strict nbval."""
-    workers = ["-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
     return [
-        sys.executable, "-m", "pytest", *workers,
+        sys.executable, "-m", "pytest", *_workers(),
         "--nbval", f"--nbval-sanitize-with={SANITIZE}",
         *extra,
     ]
@@ -113,9 +133,13 @@ replace: <Workbench (backends differ between test passes)>
 
 
 def lessons_on_servers_command(sanitize: Path, extra: Sequence[str] = ()) -> list[str]:
-    """Every lesson under strict nbval again, one at a time (they share one database)."""
+    """Every lesson under strict nbval again, in parallel like pass 1.
+
+    The workers share the servers but not their data: ``notebooks/conftest.py``
+    gives each one a database and a channel-layer prefix of its own.
+    """
     return [
-        sys.executable, "-m", "pytest", "-p", "no:xdist", "--nbval",
+        sys.executable, "-m", "pytest", *_workers(), "--nbval",
         f"--nbval-sanitize-with={sanitize}", str(NOTEBOOKS), *extra,
     ]
 
@@ -132,6 +156,7 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
 
     from .services import ServiceUnavailable, start_postgres, start_redis
 
+    warming = warm_up_setup()
     servers = []
     if not args.defaults_only:
         try:
@@ -146,6 +171,7 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
         env = dict(os.environ)
         if servers:
             env["WORKBENCH_TEST_POSTGRES_URL"], env["WORKBENCH_TEST_REDIS_URL"] = (s.url for s in servers)
+        warming.wait()
         print("workbench: pass 1, the whole suite on the embedded defaults", flush=True)
         status = subprocess.call(pytest_command(extra), cwd=PROJECT_ROOT, env=env)
         if status != 0 or not servers:

@@ -39,7 +39,11 @@ def thread_role() -> str:
         return "MainThread"
     # asgiref runs thread-sensitive code (every ORM a-method, run_sync) on one
     # process-wide worker thread unless an outer async_to_sync provides another.
-    if current in getattr(SyncToAsync.single_thread_executor, "_threads", ()):
+    # Recognised by name: ThreadPoolExecutor starts a worker (which may
+    # already run the first call) before adding it to its ``_threads`` set.
+    executor = SyncToAsync.single_thread_executor
+    prefix = getattr(executor, "_thread_name_prefix", None)
+    if current in getattr(executor, "_threads", ()) or (prefix and current.name.startswith(prefix + "_")):
         return "asgiref sync worker"
     return current.name
 

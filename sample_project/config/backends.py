@@ -19,18 +19,19 @@ DATABASE_URL_FORMS = (
     "sqlite:///relative/path.sqlite3",
     "sqlite:////absolute/path.sqlite3",
     "postgresql://user:password@host:port/name"
-    "[?pool_min_size=1&pool_max_size=10&pool_timeout=10]",
+    "[?pool_min_size=1&pool_max_size=10&pool_timeout=10 | ?pool=off]",
 )
 CHANNEL_LAYER_URL_FORMS = (
     "memory://",
-    "redis://host:port/db[?max_connections=1000&capacity=100&expiry=60]",
-    "redis+pubsub://host:port/db",
+    "redis://host:port/db[?max_connections=1000&capacity=100&expiry=60&prefix=asgi]",
+    "redis+pubsub://host:port/db[?prefix=asgi]",
 )
 
 # Django's pool with "pool": True keeps at most 4 connections (psycopg_pool's
 # default), fewer than a server needs. The workbench sizes it explicitly: one
 # connection per request handled at once; raise pool_max_size for more.
 POOL_DEFAULTS = {"min_size": 1, "max_size": 10, "timeout": 10}
+POOL_SWITCH = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
 
 # redis-py's async pool defaults to 100 connections. With more sockets than
 # that joining and leaving groups at once, group_add/group_discard fail with
@@ -78,6 +79,8 @@ def postgresql_database(url: str) -> dict[str, Any]:
 
     ``CONN_MAX_AGE`` stays 0: Django refuses persistent connections together
     with its pool, and under ASGI the pool is the way to reuse connections.
+    ``?pool=off`` leaves the pool out: each request then opens (and closes)
+    its own connection, which is what the benchmarks compare the pool with.
     """
     import dj_database_url
 
@@ -94,9 +97,21 @@ def postgresql_database(url: str) -> dict[str, Any]:
             f"{_accepted(DATABASE_URL_FORMS)}"
         )
     query = dict(parse_qsl(parts.query))
+    pool_switch = query.pop("pool", "on").lower()
+    if pool_switch not in POOL_SWITCH:
+        raise ImproperlyConfigured(
+            f"Database URL {redact(url)!r}: pool={pool_switch!r} is neither on nor off. "
+            "Use ?pool=off for plain connections, or leave it out for the pool."
+        )
+    use_pool = POOL_SWITCH[pool_switch]
     pool = dict(POOL_DEFAULTS)
     for key in list(query):
         if key.startswith("pool_"):
+            if not use_pool:
+                raise ImproperlyConfigured(
+                    f"Database URL {redact(url)!r} turns the pool off (pool=off) but sets {key}. "
+                    "Remove one of the two."
+                )
             name = key.removeprefix("pool_")
             if name not in POOL_DEFAULTS:
                 raise ImproperlyConfigured(
@@ -112,7 +127,8 @@ def postgresql_database(url: str) -> dict[str, Any]:
     plain = urlunsplit(parts._replace(query=urlencode(query)))
     settings = dj_database_url.parse(plain, conn_max_age=0)
     settings["ENGINE"] = "django.db.backends.postgresql"
-    settings.setdefault("OPTIONS", {})["pool"] = pool
+    if use_pool:
+        settings.setdefault("OPTIONS", {})["pool"] = pool
     return settings
 
 
@@ -141,7 +157,9 @@ def database_from_url(url: str, *, base_dir: Path | None = None) -> dict[str, An
     )
 
 
-LAYER_OPTIONS = {"capacity": int, "expiry": int, "group_expiry": int}
+# ``prefix`` starts every Redis key and pub/sub channel of the layer (default
+# "asgi"): projects, or test workers, sharing one Redis server keep apart with it.
+LAYER_OPTIONS = {"capacity": int, "expiry": int, "group_expiry": int, "prefix": str}
 
 
 def channel_layer_from_url(url: str) -> dict[str, Any]:

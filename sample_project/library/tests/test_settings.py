@@ -44,9 +44,19 @@ def test_postgresql_url_uses_psycopg_and_a_sized_pool():
     assert settings_dict["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 40, "timeout": 10}
 
 
+def test_postgresql_url_with_the_pool_off_uses_plain_connections():
+    settings_dict = database_from_url("postgresql://app@db.local/shop?pool=off&sslmode=disable")
+    assert "pool" not in settings_dict["OPTIONS"]
+    assert settings_dict["OPTIONS"]["sslmode"] == "disable"  # other options still pass through
+    assert settings_dict["CONN_MAX_AGE"] == 0  # a connection per request, closed at its end
+    assert database_from_url("postgresql://db.local/shop?pool=on")["OPTIONS"]["pool"]["max_size"] == 10
+
+
 @pytest.mark.parametrize(
     "url, message",
     [
+        ("postgresql://db.local/shop?pool=maybe", "pool='maybe' is neither on nor off"),
+        ("postgresql://db.local/shop?pool=off&pool_max_size=5", "turns the pool off"),
         ("postgresql://db.local:port/shop", "invalid port"),
         ("postgresql://db.local", "must name a host and a database"),
         ("postgresql://db.local/shop?pool_size=3", "unknown pool option 'pool_size'"),
@@ -70,9 +80,10 @@ def test_redis_urls_choose_the_layer_and_size_its_connection_pool():
     assert core["CONFIG"]["capacity"] == 500
     # redis-py's default of 100 connections is too few for a room of clients.
     assert core["CONFIG"]["hosts"] == [{"address": "redis://127.0.0.1:6380/2", "max_connections": 1000}]
-    pubsub = channel_layer_from_url("redis+pubsub://127.0.0.1:6380/0?max_connections=50")
+    pubsub = channel_layer_from_url("redis+pubsub://127.0.0.1:6380/0?max_connections=50&prefix=lessons_gw1")
     assert pubsub["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert pubsub["CONFIG"]["hosts"][0]["max_connections"] == 50
+    assert pubsub["CONFIG"]["prefix"] == "lessons_gw1"  # keys and channels of one user of a shared Redis
 
 
 def test_a_malformed_redis_url_names_the_accepted_forms():
