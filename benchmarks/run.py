@@ -33,9 +33,10 @@ BENCHMARKS = {
     "ws_load": "WebSocket load: N clients in one room on live servers",
     "task_runner": "the task runner's cost per task beside asyncio.gather",
     "workshop": "exercises under nbval, student versions, the docs build",
+    "workshop_server": "workbench serve on PostgreSQL + Redis: clients held, messages/s, p99; 1 and 2 workers",
     "suite": "the whole test command, workbench test",
 }
-NEEDS_SERVERS = {"orm", "channel_layers"}
+NEEDS_SERVERS = {"orm", "channel_layers", "workshop_server"}
 # --quick for the scripts written with common.py; the others get small counts of their own.
 QUICK_ARGS = {
     "ws_load": ["--clients", "20", "--messages", "1"],

@@ -76,3 +76,29 @@ async def apaginate(
         has_next=request.page < last_page,
         execution_time=time.perf_counter() - started,
     )
+
+
+async def page_response(request: Any, queryset: QuerySet[Any], schema: type[BaseModel]) -> Any:
+    """A ``JsonResponse`` with the page of ``queryset`` that ``?page=&size=`` ask for.
+
+    Bad ``page``/``size`` (not whole numbers, out of range, past the last page,
+    unknown or repeated parameters) answer 400 with a JSON error naming each problem.
+    """
+    from django.http import JsonResponse
+    from pydantic import ValidationError
+
+    from sample_project.contracts import validation_problems
+
+    def bad_request(problems: list[dict]) -> JsonResponse:
+        return JsonResponse({"error": "invalid query parameters", "problems": problems}, status=400)
+
+    # A repeated parameter (?page=1&page=2) arrives as a list, which fails validation.
+    query = {key: values[0] if len(values) == 1 else values for key, values in request.GET.lists()}
+    try:
+        wanted = PageRequest.model_validate(query)
+        page = await apaginate(queryset, schema, page=wanted.page, size=wanted.size)
+    except ValidationError as error:
+        return bad_request(validation_problems(error))
+    except PageOutOfRange as error:
+        return bad_request([{"field": "page", "message": str(error), "input": query["page"]}])
+    return JsonResponse(page.model_dump(mode="json"))

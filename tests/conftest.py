@@ -90,6 +90,18 @@ def redis_url():
         server.close()
 
 
+def start_private(start, what: str, **options):
+    """A server of this test's own, which it may stop and restart (see _server_url for skipping)."""
+    from workbench.services import ServiceUnavailable
+
+    try:
+        return start(install=in_ci(), **options)
+    except ServiceUnavailable as exc:
+        if in_ci():
+            pytest.fail(f"{what} is required under CI: {exc}")
+        pytest.skip(f"{what} is not available ({exc}). Run `workbench test` (as root on Debian it installs it).")
+
+
 @pytest.fixture
 def postgres_database_url(postgres_url):
     """A database of this test's own on the session's PostgreSQL server, dropped afterwards."""

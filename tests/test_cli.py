@@ -11,7 +11,7 @@ import pytest
 
 from workbench import cli
 
-COMMANDS = ["lab", "check", "student", "docs", "doctor", "test", "execute", "types"]
+COMMANDS = ["lab", "check", "student", "docs", "doctor", "test", "execute", "types", "serve"]
 
 
 def workbench(*args, **kwargs):

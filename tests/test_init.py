@@ -13,7 +13,9 @@ def test_public_names_are_pinned():
         "ExpectationFailed",
         "LiveServer",
         "LocalEndpoint",
+        "LocalServer",
         "LoopLagProbe",
+        "ServiceUnavailable",
         "SlowEndpoint",
         "Trace",
         "Workbench",
@@ -29,6 +31,8 @@ def test_public_names_are_pinned():
         "serve",
         "setup",
         "slow_endpoint",
+        "start_postgres",
+        "start_redis",
         "trace",
     ]
     for name in workbench.__all__:

@@ -54,3 +54,13 @@ def test_redis_starts_restarts_and_cleans_up():
         assert redis.Redis.from_url(server.url).get("k") is None
     assert not services.is_listening("127.0.0.1", server.port)
     assert not server.data_dir.exists()
+
+
+def test_a_redis_that_persists_keeps_its_data_across_a_restart():
+    import redis
+
+    with _start(lambda install: services.start_redis(install=install, persist=True)) as server:
+        redis.Redis.from_url(server.url).set("k", "v")
+        server.restart()
+        assert redis.Redis.from_url(server.url).get("k") == b"v"
+        assert repr(server) == "<LocalServer redis on 127.0.0.1 (running)>"

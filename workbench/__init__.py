@@ -13,6 +13,7 @@ from .endpoints import LocalEndpoint, local_endpoint
 from .expect import ExpectationFailed, expect
 from .probes import LoopLagProbe, loop_lag
 from .server import LiveServer, serve
+from .services import LocalServer, ServiceUnavailable, start_postgres, start_redis
 from .slow_endpoint import SlowEndpoint, slow_endpoint
 from .trace import Trace, trace
 
@@ -22,7 +23,9 @@ __all__ = [
     "ExpectationFailed",
     "LiveServer",
     "LocalEndpoint",
+    "LocalServer",
     "LoopLagProbe",
+    "ServiceUnavailable",
     "SlowEndpoint",
     "Trace",
     "Workbench",
@@ -38,6 +41,8 @@ __all__ = [
     "serve",
     "setup",
     "slow_endpoint",
+    "start_postgres",
+    "start_redis",
     "trace",
 ]
 

@@ -212,22 +212,18 @@ def _check_servers_reachable() -> None:
     """
     from django.conf import settings
 
-    from sample_project.config import backends
+    from .services import unreachable_server
 
-    from .services import is_listening
-
-    for what, address, setting in (
-        ("database", backends.database_address(settings.DATABASES["default"]), "WORKBENCH_DATABASE_URL"),
-        ("channel layer", backends.channel_layer_address(settings.CHANNEL_LAYERS["default"]), "WORKBENCH_CHANNEL_LAYER_URL"),
-    ):
-        if address is not None and not is_listening(*address, timeout=2):
-            host, port = address
-            raise WorkbenchError(
-                f"Cannot reach the {what} server at {host}:{port} (nothing accepts "
-                f"connections there). Start it, or point setup() / {setting} at a "
-                "running server (then run setup() again), or restart the kernel and "
-                "call setup() without URLs for the embedded defaults, which need no server."
-            )
+    down = unreachable_server(settings.DATABASES["default"], settings.CHANNEL_LAYERS["default"])
+    if down is not None:
+        what, host, port = down
+        setting = DATABASE_ENV if what == "database" else CHANNEL_LAYER_ENV
+        raise WorkbenchError(
+            f"Cannot reach the {what} server at {host}:{port} (nothing accepts "
+            f"connections there). Start it, or point setup() / {setting} at a "
+            "running server (then run setup() again), or restart the kernel and "
+            "call setup() without URLs for the embedded defaults, which need no server."
+        )
 
 
 def _temporary_database_path() -> Path:

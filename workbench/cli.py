@@ -1,5 +1,5 @@
 """The ``workbench`` command: ``lab``, ``check``, ``student``, ``docs``, ``doctor``,
-``test``, ``execute`` and ``types``.
+``test``, ``execute``, ``types`` and ``serve``.
 
 Each sub-command is a thin, documented door to a kept tool: JupyterLab,
 pytest (with nbval for the lessons), nbclient, Sphinx (with MyST-NB), and
@@ -282,6 +282,25 @@ def cmd_doctor(args: argparse.Namespace, extra: list[str]) -> int:
     return 0 if all(finding.ok for finding in findings) else 1
 
 
+def cmd_serve(args: argparse.Namespace, extra: list[str]) -> int:
+    """The sample project for a room of learners: uvicorn workers sharing the database and layer."""
+    from .workshop import WorkshopError, banner, plan, prepare, run
+
+    try:
+        chosen = plan(
+            host=args.host, port=args.port, workers=args.workers, database=args.database,
+            channel_layer=args.channel_layer, allowed_hosts=args.allowed_hosts, room=args.room,
+        )
+        print("workbench: migrating the database", flush=True)
+        prepare(chosen)
+    except WorkshopError as exc:
+        print(f"workbench serve: {exc}", file=sys.stderr)
+        return exc.status
+    print(banner(chosen), flush=True)
+    run(chosen, log_level=args.log_level)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
@@ -379,12 +398,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="change nothing; fail if types.ts is out of date or a script does not type-check",
     )
     types.set_defaults(handler=cmd_types)
+    serve = commands.add_parser(
+        "serve",
+        help="run the sample project for a room of learners (uvicorn, N worker processes)",
+        description="Serve sample_project under uvicorn with N worker processes that share the "
+        "database and the channel layer, so browsers and notebooks on any worker chat in the "
+        "same rooms. Migrates the database first and checks that its servers are reachable. "
+        "Backends come from --database / --channel-layer, else WORKBENCH_DATABASE_URL / "
+        "WORKBENCH_CHANNEL_LAYER_URL, else a SQLite file beside manage.py and the in-memory "
+        "layer (which only --workers 1 can use). Example: workbench serve --host 0.0.0.0 "
+        "--workers 2 --database postgresql://app:secret@127.0.0.1:5432/workshop "
+        "--channel-layer redis://127.0.0.1:6379/0",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1; more needs Redis)")
+    serve.add_argument("--database", metavar="URL", help="sqlite:///path or postgresql://user:password@host:port/name")
+    serve.add_argument("--channel-layer", metavar="URL", help="memory://, redis://host:port/db or redis+pubsub://host:port/db")
+    serve.add_argument(
+        "--allowed-hosts", metavar="NAMES",
+        help="comma-separated host names the site answers to and WebSocket Origins it accepts "
+        "(default: DJANGO_ALLOWED_HOSTS, else loopback names, plus this machine's name and "
+        "address when --host is 0.0.0.0)",
+    )
+    serve.add_argument("--room", default="lobby", help="the chat room the printed links open (default lobby)")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level (default info: one line per request and WebSocket)",
+    )
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command in {"execute", "student", "docs", "doctor", "types"}:
+    if extra and args.command in {"execute", "student", "docs", "doctor", "types", "serve"}:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.handler(args, extra)

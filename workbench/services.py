@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _apt_lock = threading.Lock()
 _apt_updated = False
@@ -42,6 +43,25 @@ def is_listening(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def unreachable_server(
+    database: dict[str, Any], channel_layer: dict[str, Any]
+) -> tuple[str, str, int] | None:
+    """The first server of these Django settings that accepts no connection: ``(what, host, port)``.
+
+    ``what`` is ``"database"`` or ``"channel layer"``; None when both answer
+    (or need no server: a SQLite file, the in-memory layer).
+    """
+    from sample_project.config import backends
+
+    for what, address in (
+        ("database", backends.database_address(database)),
+        ("channel layer", backends.channel_layer_address(channel_layer)),
+    ):
+        if address is not None and not is_listening(*address, timeout=2):
+            return what, *address
+    return None
 
 
 def _install(package: str, what: str) -> None:
@@ -131,6 +151,10 @@ class LocalServer:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def __repr__(self) -> str:
+        # No port or directory: stored lesson outputs must be the same on every run.
+        return f"<LocalServer {self.kind} on 127.0.0.1 ({'running' if self.running else 'stopped'})>"
+
 
 def _wait_until_listening(port: int, what: str, log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
@@ -178,18 +202,25 @@ def start_postgres(*, install: bool = True) -> LocalServer:
     return server
 
 
-def start_redis(*, install: bool = True) -> LocalServer:
-    """A fresh Redis server with persistence off."""
+def start_redis(*, install: bool = True, persist: bool = False) -> LocalServer:
+    """A fresh Redis server; ``persist=True`` keeps its data across ``restart()``.
+
+    By default persistence is off, so a restart starts empty. With
+    ``persist=True`` Redis writes a snapshot when it stops and reads it when it
+    starts, as a packaged Redis (Debian's default configuration) does.
+    """
     binary = redis_server_binary(install=install)
     base = Path(tempfile.mkdtemp(prefix="workbench-redis-"))
     log = base / "server.log"
     port = free_port()
     process: list[subprocess.Popen] = []
+    # A save point makes Redis snapshot on shutdown; it is never reached while running.
+    save = "86400 1000000000" if persist else ""
 
     def start() -> None:
         process[:] = [
             subprocess.Popen(
-                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", save, "--appendonly", "no",
                  "--dir", str(base), "--logfile", str(log), "--maxclients", "10000"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )

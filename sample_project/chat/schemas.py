@@ -6,7 +6,11 @@ these models check what goes inside its ``data`` for each ``type``.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from datetime import datetime
+
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, field_validator
+
+from sample_project.contracts import Contract
 
 MAX_MESSAGE_LENGTH = 4000
 
@@ -32,3 +36,16 @@ class ErrorData(BaseModel):
 
     code: str
     detail: str
+
+
+class MessageOut(Contract):
+    """A stored chat message as ``GET /api/chat/<room>/messages/`` sends it (camelCase JSON)."""
+
+    model_config = ConfigDict(title="ChatMessage", from_attributes=True)
+
+    id: int
+    room: str
+    # From a Message row: message.user.username (load it with select_related("user")).
+    user: str | None = Field(validation_alias=AliasChoices(AliasPath("user", "username"), "user"))
+    message: str = Field(validation_alias=AliasChoices("text", "message"))
+    created: datetime

@@ -1,9 +1,13 @@
-"""The chat page: plain HTML and a small script speaking the chat's JSON protocol."""
+"""The chat page (plain HTML and a small script speaking the chat's JSON protocol) and its history."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from sample_project.pagination import page_response
+
 from .groups import InvalidRoomName, room_group
+from .models import Message
+from .schemas import MessageOut
 
 
 def room(request: HttpRequest, room: str) -> HttpResponse:
@@ -13,3 +17,13 @@ def room(request: HttpRequest, room: str) -> HttpResponse:
     except InvalidRoomName as exc:
         raise Http404(str(exc)) from None
     return render(request, "chat/room.html", {"room": room})
+
+
+async def message_list(request: HttpRequest, room: str) -> JsonResponse:
+    """``GET /api/chat/<room>/messages/?page=&size=``: the room's stored messages, oldest first.
+
+    The same ``AsyncOrmResult`` page as ``/api/books/``; whichever server
+    process answers, it reads the one shared database.
+    """
+    messages = Message.objects.filter(room=room).select_related("user").order_by("id")
+    return await page_response(request, messages, MessageOut)

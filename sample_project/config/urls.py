@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("api/books/", views.book_list, name="book-list"),
     path("chat/<str:room>/", chat_views.room, name="chat-room"),
+    path("api/chat/<str:room>/messages/", chat_views.message_list, name="chat-messages"),
 ]

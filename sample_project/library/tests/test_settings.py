@@ -42,6 +42,8 @@ def test_postgresql_url_uses_psycopg_and_a_sized_pool():
     assert (settings_dict["HOST"], settings_dict["PORT"], settings_dict["NAME"]) == ("db.local", 5433, "shop")
     assert settings_dict["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
     assert settings_dict["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 40, "timeout": 10}
+    # The pool checks each connection it hands out: a restarted server costs no failed request.
+    assert settings_dict["CONN_HEALTH_CHECKS"] is True
 
 
 def test_postgresql_url_with_the_pool_off_uses_plain_connections():
@@ -79,7 +81,10 @@ def test_redis_urls_choose_the_layer_and_size_its_connection_pool():
     assert core["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert core["CONFIG"]["capacity"] == 500
     # redis-py's default of 100 connections is too few for a room of clients.
-    assert core["CONFIG"]["hosts"] == [{"address": "redis://127.0.0.1:6380/2", "max_connections": 1000}]
+    host = core["CONFIG"]["hosts"][0]
+    assert (host["address"], host["max_connections"]) == ("redis://127.0.0.1:6380/2", 1000)
+    # A Redis restart is bridged: each command is retried for about 12 s before it fails.
+    assert host["retry"].get_retries() == 15
     pubsub = channel_layer_from_url("redis+pubsub://127.0.0.1:6380/0?max_connections=50&prefix=lessons_gw1")
     assert pubsub["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert pubsub["CONFIG"]["hosts"][0]["max_connections"] == 50
