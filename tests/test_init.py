@@ -14,7 +14,6 @@ def test_public_names_are_pinned():
         "LiveServer",
         "LocalEndpoint",
         "LoopLagProbe",
-        "SlowEndpoint",
         "Trace",
         "Workbench",
         "WorkbenchError",
@@ -28,7 +27,6 @@ def test_public_names_are_pinned():
         "run_sync",
         "serve",
         "setup",
-        "slow_endpoint",
         "trace",
     ]
     for name in workbench.__all__:

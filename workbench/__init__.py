@@ -13,7 +13,6 @@ from .endpoints import LocalEndpoint, local_endpoint
 from .expect import ExpectationFailed, expect
 from .probes import LoopLagProbe, loop_lag
 from .server import LiveServer, serve
-from .slow_endpoint import SlowEndpoint, slow_endpoint
 from .trace import Trace, trace
 
 __all__ = [
@@ -23,7 +22,6 @@ __all__ = [
     "LiveServer",
     "LocalEndpoint",
     "LoopLagProbe",
-    "SlowEndpoint",
     "Trace",
     "Workbench",
     "WorkbenchError",
@@ -37,7 +35,6 @@ __all__ = [
     "run_sync",
     "serve",
     "setup",
-    "slow_endpoint",
     "trace",
 ]
 
