@@ -2,8 +2,9 @@
 
     python benchmarks/http_io.py [--rounds 5] [--calls 10 50] [--quick]
 
-The endpoint is ``workbench.slow_endpoint(0.05)`` (uvicorn on 127.0.0.1, in a
-thread of this process). Three ways to make N calls, measured side by side:
+The endpoint is ``workbench.local_endpoint()`` (Python's ``http.server`` on
+127.0.0.1, a thread per connection, in this process), asked for
+``/slow?delay=0.05``. Three ways to make N calls, measured side by side:
 
 * sync, one after another: ``httpx.Client`` in a loop;
 * sync in a thread pool: N threads sharing one ``httpx.Client``;
@@ -88,11 +89,12 @@ def main(argv: list[str] | None = None) -> None:
     import workbench
 
     with ExitStack() as stack:
-        endpoint = stack.enter_context(workbench.slow_endpoint(DELAY))
+        endpoint = stack.enter_context(workbench.local_endpoint())
+        url = f"{endpoint.url}/slow?delay={DELAY}"
         runner = stack.enter_context(asyncio.Runner())
         variants: dict[str, Callable[[], float]] = {}
         for calls in counts:
-            variants.update(variants_for(calls, endpoint.url, stack, runner))
+            variants.update(variants_for(calls, url, stack, runner))
         with progress_bar(len(variants) * (rounds + 1), "HTTP I/O") as bar:
             run_rounds(variants, 1, bar)  # warm-up: open the keep-alive connections
             samples = run_rounds(variants, rounds, bar)

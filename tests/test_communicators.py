@@ -41,6 +41,22 @@ async def test_an_unsaved_user_cannot_log_in():
         await socket.connect()
 
 
+async def test_drives_another_application_with_the_same_session():
+    from channels.auth import AuthMiddlewareStack
+    from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+    class WhoAmI(AsyncJsonWebsocketConsumer):
+        async def connect(self):
+            await self.accept()
+            await self.send_json({"user": self.scope["user"].get_username(), "path": self.scope["path"]})
+
+    ada = await User.objects.acreate_user("ada", password="a-long-password-1")
+    socket = workbench.communicator("/ws/who/", user=ada, application=AuthMiddlewareStack(WhoAmI.as_asgi()))
+    assert await socket.connect() == (True, None)
+    assert await socket.receive_json_from() == {"user": "ada", "path": "/ws/who/"}
+    await socket.disconnect()
+
+
 def test_the_path_must_be_absolute():
     with pytest.raises(ValueError, match="must start with '/'"):
         workbench.communicator("ws/chat/lobby/")
@@ -57,3 +73,48 @@ def test_needs_django_set_up(run_python):
         """
     ).stdout
     assert "call workbench.setup() first" in out
+
+
+async def test_a_consumer_that_raises_is_reported_at_once_with_its_error():
+    import time
+
+    from channels.generic.websocket import AsyncWebsocketConsumer
+
+    class Broken(AsyncWebsocketConsumer):
+        async def connect(self):
+            raise LookupError("no such room")
+
+    socket = workbench.communicator("/ws/broken/", application=Broken.as_asgi())
+    started = time.monotonic()
+    with pytest.raises(LookupError, match="no such room"):
+        await socket.connect(timeout=30)
+    assert time.monotonic() - started < 20  # not after the timeout: asgiref alone waits it out
+
+
+async def test_disconnect_after_a_reported_crash_does_not_raise_it_again():
+    from channels.generic.websocket import AsyncWebsocketConsumer
+
+    class Broken(AsyncWebsocketConsumer):
+        async def connect(self):
+            raise LookupError("no such room")
+
+    socket = workbench.communicator("/ws/broken/", application=Broken.as_asgi())
+    with pytest.raises(LookupError) as raised:
+        try:
+            await socket.connect()
+        finally:
+            await socket.disconnect()
+    assert raised.traceback[-1].name == "connect"  # still says where it happened
+
+
+async def test_disconnect_before_connect_closes_nothing():
+    from channels.generic.websocket import AsyncWebsocketConsumer
+
+    calls = []
+
+    class Recorded(AsyncWebsocketConsumer):
+        async def disconnect(self, code):
+            calls.append(code)
+
+    await workbench.communicator("/ws/recorded/", application=Recorded.as_asgi()).disconnect()
+    assert calls == []  # a socket that never connected has nothing to close

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 import workbench
+from workbench.services import is_listening
 
 
 def get(url, **kwargs):
@@ -25,6 +26,12 @@ def test_http_answers_json_and_counts_requests():
         assert endpoint.requests == 1
         endpoint.reset_counts()
         assert endpoint.requests == 0
+
+
+def test_stops_listening_when_the_block_ends():
+    with workbench.local_endpoint() as endpoint:
+        assert is_listening("127.0.0.1", endpoint.port)
+    assert not is_listening("127.0.0.1", endpoint.port)
 
 
 def test_repr_names_no_port():

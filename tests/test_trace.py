@@ -123,6 +123,32 @@ def test_a_trace_is_used_once():
             pass
 
 
+def test_a_pools_threads_are_numbered_in_the_order_they_first_ran_something():
+    from concurrent.futures import ThreadPoolExecutor
+
+    second_has_run = threading.Event()
+
+    def mark(label, wait_for=None):
+        if wait_for is not None:
+            wait_for.wait()
+        with t.span(label):
+            pass
+        if wait_for is None:
+            second_has_run.set()
+
+    with workbench.trace() as t, ThreadPoolExecutor(max_workers=2, thread_name_prefix="query") as pool:
+        first = pool.submit(mark, "first", second_has_run)  # on query_0, which waits
+        second = pool.submit(mark, "second")  # on query_1
+        first.result(), second.result()
+
+    assert {e.label: e.thread for e in t.of_kind("span")} == {"first": "query_0", "second": "query_1"}
+    # query_1 ran something first, so it is "query #1": titles follow first events.
+    assert {lane.title: [e.label for e in lane.events] for lane in t.lanes()} == {
+        "query #1": ["second"],
+        "query #2": ["first"],
+    }
+
+
 def test_max_overlap_counts_events_running_at_one_instant():
     from workbench.trace import TraceEvent
 

@@ -14,7 +14,6 @@ from .expect import ExpectationFailed, expect
 from .probes import LoopLagProbe, loop_lag
 from .server import LiveServer, serve
 from .services import LocalServer, ServiceUnavailable, start_postgres, start_redis
-from .slow_endpoint import SlowEndpoint, slow_endpoint
 from .trace import Trace, trace
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "LocalServer",
     "LoopLagProbe",
     "ServiceUnavailable",
-    "SlowEndpoint",
     "Trace",
     "Workbench",
     "WorkbenchError",
@@ -40,7 +38,6 @@ __all__ = [
     "run_sync",
     "serve",
     "setup",
-    "slow_endpoint",
     "start_postgres",
     "start_redis",
     "trace",

@@ -149,6 +149,10 @@ class _QuietServer(ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    # socketserver's listen backlog is 5: a client opening dozens of
+    # connections at once (gathered requests, a benchmark) would see the
+    # kernel drop SYNs and retry them a whole second later.
+    request_queue_size = 128
     endpoint: LocalEndpoint
 
     def handle_error(self, request: object, client_address: object) -> None:

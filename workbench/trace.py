@@ -59,6 +59,9 @@ WAITING_KINDS = frozenset({AWAIT, ASYNC_TO_SYNC})
 # Names Python makes up for threads ("ThreadPoolExecutor-3_0", "Thread-7 (run)"):
 # their numbers depend on what ran before, so lanes call them "thread #1", "#2"...
 _GENERATED_THREAD_NAME = re.compile(r"^(ThreadPoolExecutor-\d+_\d+|Thread-\d+( \(.*\))?)$")
+# A pool's threads given a prefix are named "<prefix>_0", "<prefix>_1"... in the
+# order they were started, which need not be the order they first ran something.
+_POOL_THREAD_NAME = re.compile(r"^(?P<prefix>.*\S)_\d+$")
 
 
 @dataclass(frozen=True)
@@ -203,18 +206,20 @@ class Trace:
         ran an event loop, then the others, each group in order of first event.
 
         Threads with names Python made up are called "thread #1", "thread #2"...
-        in order of their first event, so the titles repeat from run to run.
+        and a pool's threads named with a prefix "query #1", "query #2"..., in
+        order of their first event, so the titles repeat from run to run.
         """
         loop_threads = {ident for _, ident in self._loop_threads.values()}
         lanes: dict[tuple[int, str], Lane] = {}
-        unnamed = 0
+        numbered: dict[str, int] = {}
         for event in sorted(self.events, key=lambda e: e.start):
             lane = lanes.get((event.thread_id, event.thread))
             if lane is None:
                 title = event.thread
-                if _GENERATED_THREAD_NAME.match(title):
-                    unnamed += 1
-                    title = f"thread #{unnamed}"
+                family = _numbered_family(title)
+                if family is not None:
+                    numbered[family] = numbered.get(family, 0) + 1
+                    title = f"{family} #{numbered[family]}"
                 lane = lanes[(event.thread_id, event.thread)] = Lane(
                     title, event.thread_id, event.thread_id in loop_threads
                 )
@@ -275,6 +280,14 @@ def trace() -> Trace:
     ``t.concurrency(kind)`` answer questions about it.
     """
     return Trace()
+
+
+def _numbered_family(thread_name: str) -> str | None:
+    """The name a lane is numbered under, if the thread's own name depends on start order."""
+    if _GENERATED_THREAD_NAME.match(thread_name):
+        return "thread"
+    match = _POOL_THREAD_NAME.match(thread_name)
+    return match["prefix"] if match else None
 
 
 def max_overlap(events: list[TraceEvent]) -> int:
