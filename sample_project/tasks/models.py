@@ -6,17 +6,25 @@ process) can watch a batch while it runs. Its field names are the
 ``AsyncTaskConfig`` field names, so ``run.to_config()`` is one Pydantic call.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
 
-from sample_project.contracts import AsyncOperationStatus, AsyncTaskConfig
+if TYPE_CHECKING:
+    from sample_project.contracts import AsyncTaskConfig
 
 
 class TaskRun(models.Model):
     class Status(models.TextChoices):
-        PENDING = AsyncOperationStatus.PENDING, "pending"
-        IN_PROGRESS = AsyncOperationStatus.IN_PROGRESS, "in progress"
-        COMPLETED = AsyncOperationStatus.COMPLETED, "completed"
-        FAILED = AsyncOperationStatus.FAILED, "failed"
+        # The values of contracts.AsyncOperationStatus (a test keeps them equal),
+        # written out so that loading the models does not import Pydantic:
+        # every kernel's setup() loads them.
+        PENDING = "pending", "pending"
+        IN_PROGRESS = "in_progress", "in progress"
+        COMPLETED = "completed", "completed"
+        FAILED = "failed", "failed"
 
     task_id = models.CharField(max_length=200, unique=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING, db_index=True)
@@ -37,4 +45,6 @@ class TaskRun(models.Model):
 
     def to_config(self) -> AsyncTaskConfig:
         """This run's configuration and current status as the shared contract."""
+        from sample_project.contracts import AsyncTaskConfig
+
         return AsyncTaskConfig.model_validate(self, from_attributes=True)
