@@ -75,3 +75,35 @@ def test_masks_thread_idents_and_drops_c_source_lines(capsys):
         "RuntimeError: created in thread id … and this is thread id ….\n"
         "OSError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed\n"
     )
+
+
+def test_show_replaces_the_printed_text_and_keeps_addresses_masked(capsys):
+    class Thing:
+        pass
+
+    def explain(exc):
+        return f"{len(exc.args)} problem: {exc.args[0]} ({Thing()!r})"
+
+    with expect(ValueError, match="^bad", show=explain) as caught:
+        raise ValueError("bad value, see https://example.invalid/v2.11")
+    out = capsys.readouterr().out
+    assert out.startswith("1 problem: bad value") and out.endswith(")\n")
+    assert "ValueError:" not in out
+    assert "0x…" in out and "0x7" not in out
+    assert isinstance(caught.value, ValueError)
+
+
+def test_show_still_fails_when_nothing_or_another_error_is_raised(capsys):
+    with pytest.raises(ExpectationFailed, match="finished without an error"):
+        with expect(ValueError, show=str):
+            pass
+    with pytest.raises(ExpectationFailed, match="expected ValueError, but KeyError"):
+        with expect(ValueError, show=str):
+            raise KeyError("k")
+    assert capsys.readouterr().out == ""
+
+
+async def test_show_works_with_async_with(capsys):
+    async with expect(RuntimeError, show=lambda exc: f"refused: {exc}"):
+        raise RuntimeError("closed")
+    assert capsys.readouterr().out == "refused: closed\n"
