@@ -11,7 +11,9 @@ async def close_orm_worker_connections():
 
     A-methods run on a worker thread with its own connection; pytest-django
     only manages the main thread's. Closing them after each test keeps one
-    test's connection (and on PostgreSQL, its locks) out of the next.
+    test's connection out of the next, and on PostgreSQL lets the run drop
+    its test database at the end (an open session makes ``DROP DATABASE``
+    fail: "database ... is being accessed by other users").
     This fixture is itself async, so ``sync_to_async`` sends the close to
     that same worker thread.
     """

@@ -46,13 +46,18 @@ def test_sync_orm_operations():
 
 
 class AsyncTestCaseTests(TestCase):
+    # unittest runs these in alphabetical order; each starts with no books
+    # only because the other one's book was rolled back.
+
     async def test_related_managers(self):
+        assert await Book.objects.acount() == 0, "a book from another test was not rolled back"
         book = await Book.objects.acreate(title="Kindred")
         tag = await Tag.objects.acreate(name="classic")
         await book.tags.aadd(tag)
         assert [t.name async for t in book.tags.all()] == ["classic"]
 
     async def test_async_client_calls_an_async_view(self):
+        assert await Book.objects.acount() == 0, "a book from another test was not rolled back"
         await Book.objects.acreate(title="Parable of the Sower")
         response = await self.async_client.get("/")
         assert response.status_code == 200
