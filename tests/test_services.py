@@ -8,6 +8,12 @@ from tests.conftest import in_ci
 from workbench import services
 
 
+def test_free_port_stays_out_of_the_ephemeral_range():
+    # Kernels and ZeroMQ pick ephemeral ports; ours must not race with them.
+    low, _ = services._ephemeral_range()
+    assert all(services.free_port() < low for _ in range(20))
+
+
 def test_free_port_is_bindable_and_is_listening_tells_the_truth():
     port = services.free_port()
     assert not services.is_listening("127.0.0.1", port)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import glob
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -29,9 +30,35 @@ class ServiceUnavailable(RuntimeError):
     """A server could not be installed or started; the message says what to do."""
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
+    """A TCP port on 127.0.0.1 that nothing listens on right now.
+
+    The port is handed to a server that binds it a moment later, so it is
+    taken from *below* the kernel's ephemeral range: Jupyter kernels, ZeroMQ
+    and ``bind(("", 0))`` all pick ephemeral ports, and one of them choosing
+    the same port in that moment would make one of the two servers fail
+    (seen as a notebook kernel that never answered, with lessons that start
+    servers running in parallel).
+    """
+    low, _ = _ephemeral_range()
+    candidates = list(range(20000, low)) if low > 21000 else []
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as probe:  # nothing free below the range: any free port
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
