@@ -70,3 +70,16 @@ def test_a_redis_that_persists_keeps_its_data_across_a_restart():
         server.restart()
         assert redis.Redis.from_url(server.url).get("k") == b"v"
         assert repr(server) == "<LocalServer redis on 127.0.0.1 (running)>"
+
+
+def test_closing_a_running_postgres_ends_it_and_its_connections():
+    import psycopg
+
+    server = _start(services.start_postgres)
+    conn = psycopg.connect(server.url)  # a backend process of the server, left open
+    server.close()
+    assert not server.running and not server.data_dir.exists()
+    assert not services.is_listening("127.0.0.1", server.port)
+    with pytest.raises(psycopg.OperationalError):
+        conn.execute("select 1")
+    conn.close()
