@@ -8,9 +8,12 @@ its default). With one consumer per socket, a broadcast to a room of N
 members therefore costs O(N²) work. This subclass sweeps at most once per
 ``sweep_interval`` seconds (expiry is 60 s by default, so a late sweep changes
 nothing), builds a queue only for a channel that has none, and puts a group
-message on each member's queue directly. Semantics are otherwise the stock
-layer's: one process only, a copy per member, ``ChannelFull`` drops the
-message for that member alone.
+message on each member's queue directly. It also keeps a channel's emptied
+queue after a receive (a consumer receives again at once; the stock layer
+drops it and builds a new one for every message) and drops empty queues that
+nobody waits on at the sweep, or at once when a receive is cancelled.
+Semantics are otherwise the stock layer's: one process only, a copy per
+member, ``ChannelFull`` drops the message for that member alone.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         super().__init__(*args, **kwargs)
         self.sweep_interval = sweep_interval
         self._next_sweep = 0.0
+        self._receivers: dict[str, int] = {}  # channel -> receive() calls waiting on it
 
     def _queue(self, channel: str) -> asyncio.Queue:
         queue = self.channels.get(channel)
@@ -49,12 +53,26 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         self.require_valid_channel_name(channel)
         self._clean_expired()
         queue = self._queue(channel)
+        self._receivers[channel] = self._receivers.get(channel, 0) + 1
         try:
             _, message = await queue.get()
-        finally:
-            if queue.empty():
+        except BaseException:
+            # Cancelled (its consumer has gone) or failed: drop the queue if
+            # it is empty and nobody else waits on it, as the stock layer does.
+            if not self._stop_waiting(channel) and queue.empty():
                 self.channels.pop(channel, None)
+            raise
+        # Received: keep the queue, its consumer receives again at once. An
+        # abandoned one goes at the next sweep.
+        self._stop_waiting(channel)
         return message
+
+    def _stop_waiting(self, channel: str) -> int:
+        """One receive() on ``channel`` ended; how many still wait on it."""
+        waiting = self._receivers.pop(channel, 1) - 1
+        if waiting:
+            self._receivers[channel] = waiting
+        return waiting
 
     def _clean_expired(self) -> None:
         now = time.monotonic()
@@ -62,6 +80,9 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
             return
         self._next_sweep = now + self.sweep_interval
         super()._clean_expired()
+        for channel, queue in list(self.channels.items()):
+            if queue.empty() and channel not in self._receivers:
+                del self.channels[channel]
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         assert isinstance(message, dict), "Message is not a dict"

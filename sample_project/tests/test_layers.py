@@ -47,4 +47,35 @@ async def test_a_waiting_receiver_gets_a_later_message():
     await asyncio.sleep(0)
     await layer.send(channel, {"type": "late"})
     assert await asyncio.wait_for(waiting, 1) == {"type": "late"}
-    assert channel not in layer.channels  # an emptied queue is dropped, as in the stock layer
+
+
+async def test_an_emptied_queue_is_kept_for_its_receiver_and_swept_once_abandoned():
+    layer = InMemoryChannelLayer(sweep_interval=0)
+    channel, other = await layer.new_channel(), await layer.new_channel()
+    await layer.send(channel, {"type": "first"})
+    assert await layer.receive(channel) == {"type": "first"}
+    assert channel in layer.channels  # kept: a consumer receives again at once
+
+    waiting = asyncio.create_task(layer.receive(channel))
+    await asyncio.sleep(0)
+    queue = layer.channels[channel]
+    await layer.send(other, {"type": "sweeps"})
+    await layer.receive(other)  # a sweep: the queue someone waits on stays
+    assert layer.channels[channel] is queue
+    await layer.send(channel, {"type": "second"})
+    assert await asyncio.wait_for(waiting, 1) == {"type": "second"}
+
+    await layer.group_send("nobody", {"type": "sweeps"})  # nobody waits any more: swept
+    assert channel not in layer.channels and other not in layer.channels
+
+
+async def test_a_cancelled_receive_drops_its_empty_queue_at_once():
+    layer = InMemoryChannelLayer(sweep_interval=60)
+    channel = await layer.new_channel()
+    waiting = asyncio.create_task(layer.receive(channel))
+    await asyncio.sleep(0)
+    assert channel in layer.channels
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert channel not in layer.channels  # as in the stock layer: a consumer that has gone leaves nothing
