@@ -226,7 +226,7 @@ def _wait_until_listening(port: int, what: str, log: Path, timeout: float = 30) 
     while time.monotonic() < deadline:
         if is_listening("127.0.0.1", port, timeout=0.2):
             return
-        time.sleep(0.05)
+        time.sleep(0.01)
     tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
     raise ServiceUnavailable(f"{what} did not start listening on 127.0.0.1:{port} in {timeout:.0f} s.\n{tail}")
 
