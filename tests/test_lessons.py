@@ -64,3 +64,40 @@ def test_jupyterlab_can_start_the_kernel_without_asking(notebook):
     from workbench.execution import KERNELSPEC
 
     assert nbformat.read(notebook, as_version=4).metadata.get("kernelspec") == KERNELSPEC
+
+
+def test_async_safety_is_switched_off_in_one_cell_of_lesson_00_and_nowhere_else():
+    import nbformat
+
+    from workbench.cli import NOTEBOOKS
+
+    variable = "DJANGO_ALLOW_" + "ASYNC_UNSAFE"  # spelled in two halves: this file must not count
+    root = NOTEBOOKS.parent
+    found = [name for name in _project_files(root) if variable in (root / name).read_text(errors="replace")]
+    assert found == ["notebooks/00-getting-started.ipynb"], found
+
+    lesson = nbformat.read(NOTEBOOKS / "00-getting-started.ipynb", as_version=4)
+    cells = [cell for cell in lesson.cells if variable in cell.source]
+    assert len(cells) == 1 and cells[0].cell_type == "code"
+    # The cell puts back what it found, whatever happens.
+    assert "finally:" in cells[0].source and "os.environ" in cells[0].source
+
+
+def _project_files(root):
+    """The repository's tracked files (``git ls-files``); outside a git checkout, every file
+    but caches, builds and environments."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout
+        names = [name for name in listed.decode().split("\0") if name]
+    except (OSError, subprocess.CalledProcessError):
+        skipped = {".git", ".venv", "node_modules", "__pycache__", "build", "_build", "test-artifacts"}
+        names = [
+            path.relative_to(root).as_posix()
+            for path in root.rglob("*")
+            if path.is_file()
+            and not skipped & set(path.relative_to(root).parts)
+            and not any(part.endswith(".egg-info") for part in path.parts)
+        ]
+    return [name for name in names if (root / name).is_file()]
