@@ -49,7 +49,7 @@ class LocalEndpoint:
         self._in_flight = 0
         self._counter_lock = threading.Lock()
         self.failed_connections = 0
-        self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _Handler)
         self._server.endpoint = self
         if tls:
             self._wrap_in_tls()
@@ -160,42 +160,41 @@ class _QuietServer(ThreadingHTTPServer):
             self.endpoint.failed_connections += 1
 
 
-def _handler_for(endpoint: LocalEndpoint) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        # HTTP/1.1 keeps connections open between requests, as real services
-        # do; a client's connection pool then reuses them (lesson 05 needs that).
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in two writes; without TCP_NODELAY the second
-        # waits for the client's delayed ACK (about 40 ms on Linux) on every
-        # request after the first on a connection.
-        disable_nagle_algorithm = True
+class _Handler(BaseHTTPRequestHandler):
+    server: _QuietServer  # its ``endpoint`` is the LocalEndpoint this request counts towards
+    # HTTP/1.1 keeps connections open between requests, as real services
+    # do; a client's connection pool then reuses them (lesson 05 needs that).
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY the second
+    # waits for the client's delayed ACK (about 40 ms on Linux) on every
+    # request after the first on a connection.
+    disable_nagle_algorithm = True
 
-        def do_GET(self) -> None:  # noqa: N802 - the http.server hook
-            endpoint._started()
+    def do_GET(self) -> None:  # noqa: N802 - the http.server hook
+        endpoint = self.server.endpoint
+        endpoint._started()
+        try:
+            parts = urlsplit(self.path)
             try:
-                parts = urlsplit(self.path)
-                try:
-                    delay = _delay_from(parts.query)
-                except ValueError as exc:
-                    self._reply(400, {"error": str(exc)})
-                    return
-                time.sleep(delay)
-                self._reply(200, {"path": parts.path, "delay": delay})
-            finally:
-                endpoint._finished()
+                delay = _delay_from(parts.query)
+            except ValueError as exc:
+                self._reply(400, {"error": str(exc)})
+                return
+            time.sleep(delay)
+            self._reply(200, {"path": parts.path, "delay": delay})
+        finally:
+            endpoint._finished()
 
-        def _reply(self, status: int, body: dict) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+    def _reply(self, status: int, body: dict) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass  # a lesson's output shows what the client got, not a server log
-
-    return Handler
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass  # a lesson's output shows what the client got, not a server log
 
 
 def _delay_from(query: str) -> float:
