@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -104,20 +105,16 @@ def setup(
 
 
 def _load_magics_into_ipython() -> None:
-    """Register the magics if this process is an IPython kernel or shell."""
+    """Load the ``workbench`` IPython extension (``%%sync``, ``%context``) if this is IPython.
+
+    The same call as ``%load_ext workbench``: IPython loads it once per shell.
+    """
     import sys
 
-    if "IPython" not in sys.modules:
-        return
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is None or "workbench" in shell.extension_manager.loaded:
-        return
-    from .magics import register
-
-    register(shell)
-    shell.extension_manager.loaded.add("workbench")
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        shell.extension_manager.load_extension("workbench")
 
 
 def _refuse_other_backends(
@@ -312,21 +309,14 @@ def _in_worker_thread(fn: Callable[[], R]) -> R:
     does), where Django refuses sync database access. A new thread has no
     loop; its connections are closed before it ends so none leak.
     """
-    outcome: dict[str, object] = {}
 
-    def target() -> None:
+    def closing_connections() -> R:
         from django.db import connections
 
         try:
-            outcome["value"] = fn()
-        except BaseException as exc:  # re-raised on the caller's thread
-            outcome["error"] = exc
+            return fn()
         finally:
             connections.close_all()
 
-    worker = threading.Thread(target=target, name="workbench-setup")
-    worker.start()
-    worker.join()
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]  # type: ignore[return-value]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-setup") as worker:
+        return worker.submit(closing_connections).result()
