@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+from .trace import WAITING_KINDS
+
 if TYPE_CHECKING:
     from .trace import Lane, Trace, TraceEvent
 
@@ -116,6 +118,6 @@ def _draw_lane(axes: Any, lane: Lane, top: float, span_ms: float, kinds_seen: se
 
 def _legend_patch(patch: Any, kind: str) -> Any:
     colour, text = STYLES[kind]
-    if kind in ("await", "async_to_sync"):
+    if kind in WAITING_KINDS:
         return patch(facecolor="none", edgecolor=colour, hatch="///", label=text)
     return patch(color=colour, label=text)

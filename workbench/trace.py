@@ -356,9 +356,7 @@ def _record_query(execute: Any, sql: str, params: Any, many: bool, context: dict
         return execute(sql, params, many, context)
     finally:
         ended = time.perf_counter()
-        loop = _running_loop() or getattr(_hop, "loop", None)
-        for owner in _hooks.traces:
-            owner._record(QUERY, sql, loop, started, ended)
+        _hooks.record(QUERY, sql, _running_loop() or getattr(_hop, "loop", None), started, ended)
 
 
 def _wrap_connections_of_this_thread() -> contextlib.ExitStack:
