@@ -40,8 +40,6 @@ NEEDS_SERVERS = {"orm", "channel_layers", "workshop_server"}
 # --quick for the scripts written with common.py; the others get small counts of their own.
 QUICK_ARGS = {
     "ws_load": ["--clients", "20", "--messages", "1"],
-    "task_runner": ["--tasks", "20", "--repeat", "1"],
-    "workshop": ["--repeat", "1"],
 }
 
 

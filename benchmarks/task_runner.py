@@ -1,6 +1,6 @@
 """What recording every status through the async ORM costs the task runner.
 
-    python benchmarks/task_runner.py [--tasks N] [--limit N] [--repeat N]
+    python benchmarks/task_runner.py [--tasks N] [--limit N] [--rounds N] [--quick]
 
 Side by side in one process, on the workbench's temporary SQLite database: the
 same N tasks (each ``await asyncio.sleep(0)``, so only overhead is left), run
@@ -12,10 +12,10 @@ Prints medians with the min-max range, and the overhead per task.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import statistics
 import time
+
+from common import Table, machine_note, parser, progress_bar, run_rounds
 
 
 async def nothing() -> None:
@@ -44,32 +44,35 @@ async def with_gather(tasks: int, limit: int) -> float:
     return time.perf_counter() - start
 
 
-def summary(values: list[float], unit: float = 1.0) -> str:
-    scaled = [v * unit for v in values]
-    return f"{statistics.median(scaled):9.3f}   {min(scaled):8.3f} – {max(scaled):8.3f}"
-
-
-async def main(tasks: int, limit: int, repeat: int) -> None:
-    runner, gathered = [], []
-    for _ in range(repeat):  # alternate, so both see the same machine load
-        runner.append(await with_runner(tasks, limit))
-        gathered.append(await with_gather(tasks, limit))
-    per_task = [(r - g) / tasks for r, g in zip(runner, gathered)]
-    print(f"{tasks} tasks, concurrent_limit={limit}, {repeat} runs each")
-    print(f"{'what':<42} {'median':>9}   {'min – max':>19}")
-    print(f"{'run_tasks (statuses in TaskRun) [ms]':<42} {summary(runner, 1000)}")
-    print(f"{'asyncio.gather + semaphore [ms]':<42} {summary(gathered, 1000)}")
-    print(f"{'  overhead per task [ms]':<42} {summary(per_task, 1000)}")
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=200, help="tasks per batch (default 200)")
-    parser.add_argument("--limit", type=int, default=10, help="concurrent_limit (default 10)")
-    parser.add_argument("--repeat", type=int, default=7, help="runs of each (default 7)")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> None:
+    options = parser(__doc__.splitlines()[0])
+    options.add_argument("--tasks", type=int, default=None, help="tasks per batch (default 200)")
+    options.add_argument("--limit", type=int, default=10, help="concurrent_limit (default 10)")
+    args = options.parse_args(argv)
+    tasks = args.tasks or (20 if args.quick else 200)
+    rounds = args.rounds or (1 if args.quick else 7)
 
     import workbench
 
     workbench.setup()
-    asyncio.run(main(args.tasks, args.limit, args.repeat))
+    # Every batch runs on one event loop, as in a long-lived process.
+    with asyncio.Runner() as loop, progress_bar(rounds * 2, "task runner") as bar:
+        variants = {
+            "run_tasks (statuses in TaskRun)": lambda: loop.run(with_runner(tasks, args.limit)),
+            "asyncio.gather + semaphore": lambda: loop.run(with_gather(tasks, args.limit)),
+        }
+        samples = run_rounds(variants, rounds, bar)
+    runner, gathered = samples.values()
+    table = Table(
+        f"Task runner: {tasks} tasks, concurrent_limit={args.limit}",
+        f"{machine_note()}; {rounds} rounds; SQLite",
+    )
+    for name, values in samples.items():
+        table.add(name, values, "ms", 1000)
+    table.add("  overhead per task", [(r - g) / tasks for r, g in zip(runner, gathered)], "ms", 1000)
+    table.add_ratio("run_tasks / gather", [r / g for r, g in zip(runner, gathered)])
+    table.print()
+
+
+if __name__ == "__main__":
+    main()

@@ -36,7 +36,7 @@ def test_a_table_shows_the_median_and_the_range_and_marks_ratios():
     assert lines[-1].split() == ["async", "/", "sync", "(×)", "1.50", "1.20", "–", "2.00"]
 
 
-@pytest.mark.parametrize("name", ["orm", "http_io", "channel_layers", "workshop_server"])
+@pytest.mark.parametrize("name", ["orm", "http_io", "channel_layers", "task_runner", "workshop_server"])
 def test_each_benchmark_runs_and_prints_its_tables(name, postgres_url, redis_url):
     env = {**os.environ, common.POSTGRES_ENV: postgres_url, common.REDIS_ENV: redis_url}
     result = subprocess.run(
@@ -56,3 +56,12 @@ def test_the_runner_lists_the_benchmarks_and_refuses_an_unknown_one():
     )
     assert result.returncode == 2
     assert "unknown benchmark nonsense; available: startup, orm, http_io, channel_layers" in result.stderr
+
+
+def test_the_workshop_benchmark_loads():
+    # Its --quick run builds the docs site twice (about 40 s): run.py --quick does that;
+    # here, that it still imports what it measures with.
+    result = subprocess.run(
+        [sys.executable, "-c", "import workshop"], cwd=BENCHMARKS, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
