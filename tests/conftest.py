@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.cli import in_ci  # also used by tests/browser.py
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,26 +47,15 @@ def run_python(tmp_path: Path):
     return run
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
 def _server_url(env_name: str, what: str, start):
     """A running server's URL: the one `workbench test` started, or one of our own.
 
     Outside CI a missing server skips the test with a reason saying how to get
-    one; under CI (CI=true) it is installed, or the test fails.
+    one; under CI (CI=true) it is installed, or the test fails (see start_private).
     """
-    from workbench.services import ServiceUnavailable
-
     if os.environ.get(env_name):
         return os.environ[env_name], None
-    try:
-        server = start(install=in_ci())
-    except ServiceUnavailable as exc:
-        if in_ci():
-            pytest.fail(f"{what} is required under CI: {exc}")
-        pytest.skip(f"{what} is not available ({exc}). Run `workbench test`, which starts one.")
+    server = start_private(start, what)
     return server.url, server
 
 
@@ -91,7 +82,11 @@ def redis_url():
 
 
 def start_private(start, what: str, **options):
-    """A server of this test's own, which it may stop and restart (see _server_url for skipping)."""
+    """A server of this test's own, which it may stop and restart.
+
+    Outside CI a missing server skips the test with a reason saying how to get
+    one; under CI (CI=true) it is installed, or the test fails.
+    """
     from workbench.services import ServiceUnavailable
 
     try:
@@ -106,16 +101,12 @@ def start_private(start, what: str, **options):
 def postgres_database_url(postgres_url):
     """A database of this test's own on the session's PostgreSQL server, dropped afterwards."""
     import uuid
-    from urllib.parse import urlsplit, urlunsplit
 
-    import psycopg
+    from workbench.services import drop_database, fresh_database
 
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield urlunsplit(urlsplit(postgres_url)._replace(path=f"/{name}"))
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    url = fresh_database(postgres_url, f"test_{uuid.uuid4().hex[:12]}")
+    yield url
+    drop_database(url)
 
 
 from tests.browser import chromium  # noqa: E402,F401 - the shared browser fixture

@@ -151,9 +151,19 @@ def test_the_readme_workflows_use_commands_that_exist(section):
                 assert (cli.PROJECT_ROOT / name).is_file(), line
 
 
+def test_lessons_checked_on_servers_may_differ_only_in_the_backends_they_name(tmp_path):
+    with cli.sanitize_file({}) as sanitize:
+        assert sanitize == cli.SANITIZE
+    with cli.sanitize_file({"WORKBENCH_DATABASE_URL": "postgresql://db.example/x"}) as sanitize:
+        text = sanitize.read_text()
+    assert text.startswith(cli.SANITIZE.read_text()) and text.endswith(cli.BACKENDS_SANITIZER)
+    assert not sanitize.exists()  # a temporary file, gone afterwards
+
+
 def test_lessons_run_in_parallel_on_the_servers_too(tmp_path):
     command = cli.lessons_on_servers_command(tmp_path / "sanitize.cfg", ["-k", "09"])
-    assert command[command.index("-n") + 1] == command[cli.pytest_command().index("-n") + 1]
+    pass_1 = cli.pytest_command()
+    assert command[command.index("-n") + 1] == pass_1[pass_1.index("-n") + 1]
     assert "--dist" in command and "--nbval" in command
     assert f"--nbval-sanitize-with={tmp_path / 'sanitize.cfg'}" in command
     assert command[-2:] == ["-k", "09"]

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from tests.conftest import in_ci
+from tests.conftest import start_private
 from workbench import services
 
 
@@ -23,19 +23,10 @@ def test_free_port_is_bindable_and_is_listening_tells_the_truth():
         assert services.is_listening("127.0.0.1", port)
 
 
-def _start(start):
-    try:
-        return start(install=in_ci())
-    except services.ServiceUnavailable as exc:
-        if in_ci():
-            raise
-        pytest.skip(f"not available here: {exc}. Run `workbench test` (as root on Debian it installs it).")
-
-
 def test_postgres_starts_restarts_and_cleans_up():
     import psycopg
 
-    server = _start(services.start_postgres)
+    server = start_private(services.start_postgres, "PostgreSQL")
     with server:
         with psycopg.connect(server.url) as conn:
             assert conn.execute("select current_database(), current_user").fetchone() == ("workbench", "workbench")
@@ -50,7 +41,7 @@ def test_postgres_starts_restarts_and_cleans_up():
 def test_redis_starts_restarts_and_cleans_up():
     import redis
 
-    server = _start(services.start_redis)
+    server = start_private(services.start_redis, "Redis")
     with server:
         client = redis.Redis.from_url(server.url)
         client.set("k", "v")
@@ -65,7 +56,7 @@ def test_redis_starts_restarts_and_cleans_up():
 def test_a_redis_that_persists_keeps_its_data_across_a_restart():
     import redis
 
-    with _start(lambda install: services.start_redis(install=install, persist=True)) as server:
+    with start_private(services.start_redis, "Redis", persist=True) as server:
         redis.Redis.from_url(server.url).set("k", "v")
         server.restart()
         assert redis.Redis.from_url(server.url).get("k") == b"v"
@@ -75,7 +66,7 @@ def test_a_redis_that_persists_keeps_its_data_across_a_restart():
 def test_closing_a_running_postgres_ends_it_and_its_connections():
     import psycopg
 
-    server = _start(services.start_postgres)
+    server = start_private(services.start_postgres, "PostgreSQL")
     conn = psycopg.connect(server.url)  # a backend process of the server, left open
     server.close()
     assert not server.running and not server.data_dir.exists()

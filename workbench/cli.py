@@ -12,8 +12,12 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from .bootstrap import CHANNEL_LAYER_ENV, DATABASE_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -109,9 +113,11 @@ def warm_up_setup() -> subprocess.Popen:
     )
 
 
-def _workers() -> list[str]:
-    """pytest-xdist options: one worker per core (at most 4), each taking whole files."""
-    return ["-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
+def _workers(notebooks: int = 4) -> list[str]:
+    """pytest-xdist options: one worker per core (at most 4, and no more than there are
+    notebooks), each taking whole files; none for a single worker."""
+    count = min(os.cpu_count() or 1, 4, notebooks)
+    return ["-n", str(count), "--dist", "loadfile"] if count > 1 else ["-p", "no:xdist"]
 
 
 def pytest_command(extra: Sequence[str] = ()) -> list[str]:
@@ -123,8 +129,8 @@ def pytest_command(extra: Sequence[str] = ()) -> list[str]:
     ]
 
 
-# The one output that must differ between the two passes: which backends the
-# kernel uses. Everything else a lesson prints must be the same on both.
+# The one output that must differ between the embedded defaults and servers:
+# which backends the kernel uses. Everything else a lesson prints must be the same.
 BACKENDS_SANITIZER = """
 [workbench backends]
 regex: <Workbench database=[^>]*>
@@ -132,19 +138,31 @@ replace: <Workbench (backends differ between test passes)>
 """
 
 
+@contextmanager
+def sanitize_file(env: Mapping[str, str]) -> Iterator[Path]:
+    """The sanitizers for lessons run with ``env``: the project's file, plus the
+    backends line when ``env`` points the kernels at servers (the stored outputs
+    come from the embedded defaults)."""
+    if not (env.get(DATABASE_ENV) or env.get(CHANNEL_LAYER_ENV)):
+        yield SANITIZE
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        sanitize = Path(tmp) / "sanitize.cfg"
+        sanitize.write_text(SANITIZE.read_text() + BACKENDS_SANITIZER)
+        yield sanitize
+
+
 def lessons_on_servers_command(sanitize: Path, extra: Sequence[str] = ()) -> list[str]:
-    """Every lesson under strict nbval again, in parallel like pass 1.
+    """Every lesson and exercise under strict nbval again, in parallel like pass 1.
 
     The workers share the servers but not their data: ``notebooks/conftest.py``
     gives each one a database and a channel-layer prefix of its own.
     """
-    return [
-        sys.executable, "-m", "pytest", *_workers(), "--nbval",
-        f"--nbval-sanitize-with={sanitize}", str(NOTEBOOKS), *extra,
-    ]
+    return nbval_command([NOTEBOOKS], extra, sanitize=sanitize, workers=_workers())
 
 
-def _in_ci() -> bool:
+def in_ci() -> bool:
+    """Whether this runs under CI (``CI`` set to 1/true/yes): servers and browsers are then required, never skipped."""
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -152,8 +170,6 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
     """Pass 1: the whole suite on the embedded defaults (SQLite file, in-memory layer).
     Pass 2: every lesson again on PostgreSQL + Redis, started here on loopback."""
     _require_checkout()
-    import tempfile
-
     from .services import ServiceUnavailable, start_postgres, start_redis
 
     warming = warm_up_setup()
@@ -163,7 +179,7 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
             print("workbench: starting PostgreSQL and Redis on loopback (installing them if missing)", flush=True)
             servers = [start_postgres(), start_redis()]
         except ServiceUnavailable as exc:
-            if _in_ci():
+            if in_ci():
                 print(f"workbench: {exc}", file=sys.stderr)
                 return 1
             print(f"workbench: skipping the PostgreSQL + Redis pass: {exc}", file=sys.stderr)
@@ -177,10 +193,8 @@ def cmd_test(args: argparse.Namespace, extra: list[str]) -> int:
         if status != 0 or not servers:
             return status
         print("workbench: pass 2, every lesson on PostgreSQL + Redis", flush=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            sanitize = Path(tmp) / "sanitize.cfg"
-            sanitize.write_text(SANITIZE.read_text() + BACKENDS_SANITIZER)
-            env["WORKBENCH_DATABASE_URL"], env["WORKBENCH_CHANNEL_LAYER_URL"] = (s.url for s in servers)
+        env[DATABASE_ENV], env[CHANNEL_LAYER_ENV] = (s.url for s in servers)
+        with sanitize_file(env) as sanitize:
             return subprocess.call(lessons_on_servers_command(sanitize, extra), cwd=PROJECT_ROOT, env=env)
     finally:
         for server in servers:
@@ -206,12 +220,14 @@ def cmd_types(args: argparse.Namespace, extra: list[str]) -> int:
     return run(check=args.check)
 
 
-def nbval_command(paths: Sequence[Path], extra: Sequence[str] = ()) -> list[str]:
-    """Strict nbval over ``paths`` with the project's pytest configuration and sanitizers."""
-    workers = ["-n", str(min(os.cpu_count() or 1, len(paths), 4)), "--dist", "loadfile"] if len(paths) > 1 else ["-p", "no:xdist"]
+def nbval_command(
+    paths: Sequence[Path], extra: Sequence[str] = (), *, sanitize: Path = SANITIZE, workers: Sequence[str] | None = None
+) -> list[str]:
+    """Strict nbval over ``paths`` with the project's pytest configuration and ``sanitize``."""
     return [
         sys.executable, "-m", "pytest", f"--rootdir={PROJECT_ROOT}", "-c", str(PROJECT_ROOT / "pyproject.toml"),
-        *workers, "--nbval", f"--nbval-sanitize-with={SANITIZE}", *map(str, paths), *extra,
+        *(_workers(len(paths)) if workers is None else workers),
+        "--nbval", f"--nbval-sanitize-with={sanitize}", *map(str, paths), *extra,
     ]
 
 
@@ -228,7 +244,8 @@ def cmd_check(args: argparse.Namespace, extra: list[str]) -> int:
 
     paths = _notebooks(args.notebooks, lesson_paths() + exercise_paths())
     print(f"workbench: {len(paths)} notebook(s) under strict nbval", flush=True)
-    status = subprocess.call(nbval_command(paths, extra), cwd=PROJECT_ROOT)
+    with sanitize_file(os.environ) as sanitize:
+        status = subprocess.call(nbval_command(paths, extra, sanitize=sanitize), cwd=PROJECT_ROOT)
     exercises = [path for path in paths if _is_exercise(path)]
     if exercises:
         print(f"workbench: {len(exercises)} exercise(s): solutions, student version, hidden checks", flush=True)
