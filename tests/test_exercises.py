@@ -131,3 +131,4 @@ def test_a_student_version_that_crashes_is_reported(tmp_path):
     _, crashed = run_stubs(exercise)
     assert len(crashed) == 1 and crashed[0].startswith("the student version crashed: ")
     assert "NotImplementedError" in crashed[0]
+    assert "\x1b" not in crashed[0]  # the exception's name and value, not a coloured traceback line

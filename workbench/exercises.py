@@ -120,8 +120,7 @@ def run_stubs(path: Path, *, keep_hidden_checks: bool = False) -> tuple[nbformat
     try:
         execute(notebook, cwd=path.parent)
     except CellExecutionError as exc:
-        first_line = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        return notebook, [f"the student version crashed: {first_line}"]
+        return notebook, [f"the student version crashed: {exc.ename}: {exc.evalue}"]
     return notebook, []
 
 
