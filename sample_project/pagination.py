@@ -79,12 +79,12 @@ async def apaginate(
 
 
 async def page_response(request: Any, queryset: QuerySet[Any], schema: type[BaseModel]) -> Any:
-    """A ``JsonResponse`` with the page of ``queryset`` that ``?page=&size=`` ask for.
+    """A JSON response with the page of ``queryset`` that ``?page=&size=`` ask for.
 
     Bad ``page``/``size`` (not whole numbers, out of range, past the last page,
     unknown or repeated parameters) answer 400 with a JSON error naming each problem.
     """
-    from django.http import JsonResponse
+    from django.http import HttpResponse, JsonResponse
     from pydantic import ValidationError
 
     from sample_project.contracts import validation_problems
@@ -101,4 +101,5 @@ async def page_response(request: Any, queryset: QuerySet[Any], schema: type[Base
         return bad_request(validation_problems(error))
     except PageOutOfRange as error:
         return bad_request([{"field": "page", "message": str(error), "input": query["page"]}])
-    return JsonResponse(page.model_dump(mode="json"))
+    # Pydantic writes the JSON itself (by alias, ISO 8601 dates), without a dict in between.
+    return HttpResponse(page.model_dump_json(), content_type="application/json")

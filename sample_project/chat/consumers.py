@@ -22,6 +22,10 @@ from .groups import InvalidRoomName, room_group, user_group
 from .models import Message
 
 
+# The channel-layer event that carries an encoded frame to every member of a group.
+GROUP_FRAME = "group.frame"
+
+
 class GroupMemberConsumer(AsyncJsonWebsocketConsumer):
     """A socket that belongs to at most one group, joined only once it is allowed in."""
 
@@ -45,6 +49,21 @@ class GroupMemberConsumer(AsyncJsonWebsocketConsumer):
 
     async def send_error(self, code: str, detail: str) -> None:
         await self.send(text_data=protocol.error_frame(code, detail))
+
+    async def group_frame(self, event: dict[str, Any]) -> None:
+        """A frame for every member of the group, already encoded: pass it down the socket."""
+        await self.send(text_data=event["text"])
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels runs close_old_connections() on the ORM's worker thread
+        # before *every* handler: one thread hop per event, so one per member
+        # per broadcast. Passing a group frame on never touches the database,
+        # so it skips that hop; every other event (frames from the client,
+        # which may write) goes through Channels' dispatch unchanged.
+        if message["type"] == GROUP_FRAME:
+            await self.group_frame(message)
+        else:
+            await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
@@ -95,22 +114,7 @@ class ChatConsumer(GroupMemberConsumer):
             timestamp=message.created,
         )
         # Encoded once here, not once per receiver: each member only sends the text on.
-        await self.channel_layer.group_send(self.group, {"type": "chat.frame", "text": frame})
-
-    async def chat_frame(self, event: dict[str, Any]) -> None:
-        """A message for the room, already encoded: pass it down the socket."""
-        await self.send(text_data=event["text"])
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels runs close_old_connections() on the ORM's worker thread
-        # before *every* handler: one thread hop per event, so one per member
-        # per broadcast. Passing a broadcast on never touches the database,
-        # so it skips that hop; every other event (frames from the client,
-        # which do write) goes through Channels' dispatch unchanged.
-        if message["type"] == "chat.frame":
-            await self.chat_frame(message)
-        else:
-            await super().dispatch(message)
+        await self.channel_layer.group_send(self.group, {"type": GROUP_FRAME, "text": frame})
 
 
 class NotificationConsumer(GroupMemberConsumer):
@@ -138,9 +142,6 @@ class NotificationConsumer(GroupMemberConsumer):
                 "send chat messages on ws/chat/<room>/.",
             )
 
-    async def notification_frame(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["text"])
-
 
 async def notify_user(user: Any, payload: dict[str, Any]) -> None:
     """Push ``payload`` to every open notification socket of ``user`` (from a view or a task).
@@ -157,5 +158,5 @@ async def notify_user(user: Any, payload: dict[str, Any]) -> None:
         type="notification", data=payload, timestamp=timezone.now()
     ).model_dump_json(exclude_none=True)
     await get_channel_layer().group_send(
-        user_group(user.pk), {"type": "notification.frame", "text": frame}
+        user_group(user.pk), {"type": GROUP_FRAME, "text": frame}
     )

@@ -86,15 +86,17 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         assert isinstance(message, dict), "Message is not a dict"
+        assert "__asgi_channel__" not in message
         self.require_valid_group_name(group)
         self._clean_expired()
-        # send() never waits (it puts without blocking), so one loop does what
-        # the stock layer does with a task per member.
+        # A put never waits, so one loop does what the stock layer does with a
+        # task per member. Members' names were checked when they joined.
+        expires = time.time() + self.expiry
         for channel in list(self.groups.get(group, ())):
             try:
-                await self.send(channel, message)
-            except ChannelFull:
-                pass
+                self._queue(channel).put_nowait((expires, deepcopy(message)))
+            except asyncio.QueueFull:
+                pass  # ChannelFull for this member alone: the others still get it
 
     async def flush(self) -> None:
         await super().flush()
