@@ -309,19 +309,30 @@ class WorkshopProcess:
         # uvicorn spawns its workers with multiprocessing (not its resource tracker, also a child).
         return [child.pid for child in parent.children() if "spawn_main" in " ".join(child.cmdline())]
 
-    def worker_of(self, client_address: tuple[str, int]) -> int | None:
-        """The pid of the worker that accepted the connection whose client end is ``client_address``."""
+    def worker_of(self, client_address: tuple[str, int], timeout: float = 5.0) -> int | None:
+        """The pid of the worker that accepted the connection whose client end is ``client_address``.
+
+        A client's ``connect()`` returns once the kernel has queued the
+        connection, which can be before any worker has accepted it: this waits
+        (up to ``timeout`` seconds) for a worker to hold it, then ``None``.
+        """
+        import time
+
         import psutil
 
-        for pid in self.worker_pids():
-            try:
-                for connection in psutil.Process(pid).net_connections(kind="tcp"):
-                    if connection.laddr.port == self.port and connection.raddr and (
-                        connection.raddr.ip, connection.raddr.port) == tuple(client_address[:2]):
-                        return pid
-            except psutil.NoSuchProcess:
-                continue
-        return None
+        deadline = time.monotonic() + timeout
+        while True:
+            for pid in self.worker_pids():
+                try:
+                    for connection in psutil.Process(pid).net_connections(kind="tcp"):
+                        if connection.laddr.port == self.port and connection.raddr and (
+                            connection.raddr.ip, connection.raddr.port) == tuple(client_address[:2]):
+                            return pid
+                except psutil.NoSuchProcess:
+                    continue
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.01)
 
     def stop(self) -> int | None:
         """Stop it as Ctrl-C would (SIGINT): uvicorn closes sockets and waits for its workers."""
