@@ -59,6 +59,21 @@ def _server_url(env_name: str, what: str, start):
     return server.url, server
 
 
+@pytest.fixture
+async def close_orm_worker_connections():
+    """Close the connections the async ORM opened on asgiref's worker thread, after the test.
+
+    pytest-django manages only the test thread's connection. This fixture is
+    itself async, so ``sync_to_async`` sends the close to that worker thread
+    (as ``sample_project/conftest.py`` does for the project's tests).
+    """
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """URL of a PostgreSQL server for this test session (see _server_url)."""

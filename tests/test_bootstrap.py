@@ -275,11 +275,9 @@ def test_setup_on_postgresql_and_redis(run_python, postgres_database_url, redis_
 
 
 def test_an_unreachable_server_is_named(run_python):
-    import socket
+    from workbench.services import free_port
 
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # a port nothing listens on
     out = run_python(
         f"""
         import workbench

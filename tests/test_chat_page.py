@@ -5,7 +5,7 @@ import pytest
 import workbench
 from tests.browser import screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_orm_worker_connections")]
 
 ATTACK = '<img src=x onerror="window.injected = true">'
 

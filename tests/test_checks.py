@@ -3,20 +3,11 @@
 import asyncio
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 
 import workbench
 from workbench.checks import PendingCheck
-
-
-@pytest.fixture
-async def close_orm_worker_connections():
-    """The async ORM's worker thread has its own connection: close it after the test."""
-    yield
-    await sync_to_async(connections.close_all)()
 
 
 def test_a_right_answer_prints_one_line_and_is_truthy(capsys):

@@ -6,7 +6,7 @@ from django.contrib.sessions.models import Session
 
 import workbench
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_orm_worker_connections")]
 
 
 async def test_sends_a_valid_origin_by_default():

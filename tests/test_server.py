@@ -7,15 +7,14 @@ import urllib.request
 
 import pytest
 import websockets
-from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
-from django.db import connections
 
 import workbench
 from sample_project.chat.consumers import notify_user
 from sample_project.chat.models import Message
+from workbench.sessions import cookie_header
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_orm_worker_connections")]
 
 
 def chat(text):
@@ -27,7 +26,6 @@ async def live():
     server = workbench.serve()
     yield server
     server.stop()
-    await sync_to_async(connections.close_all)()  # the ORM worker's connection
 
 
 async def chat_between_two_clients(live):
@@ -56,7 +54,7 @@ async def test_a_foreign_origin_is_refused_at_the_handshake_with_403(live):
 async def test_a_logged_in_client_gets_notifications_pushed_through_call(live):
     alice = await User.objects.acreate_user("alice", password="a-long-password-1")
     cookies = await live.login(alice)
-    header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    header = cookie_header(cookies)
     async with websockets.connect(
         live.ws_url("/ws/notifications/"), origin=live.url, additional_headers={"Cookie": header}
     ) as socket:
@@ -127,7 +125,7 @@ async def test_daphne_serves_once_per_process(live):
         assert daphne.port != 0 and not live.running
         await chat_between_two_clients(daphne)
         alice = await User.objects.acreate_user("alice", password="a-long-password-1")
-        header = "; ".join(f"{k}={v}" for k, v in (await daphne.login(alice)).items())
+        header = cookie_header(await daphne.login(alice))
         async with websockets.connect(
             daphne.ws_url("/ws/notifications/"), origin=daphne.url, additional_headers={"Cookie": header}
         ) as socket:

@@ -7,7 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from workbench.sessions import cookie_header, login_cookies
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_orm_worker_connections")]
 
 
 async def test_the_cookie_names_a_stored_session_of_that_user():

@@ -5,22 +5,15 @@ import threading
 
 import pytest
 from asgiref.sync import AsyncToSync, SyncToAsync, async_to_sync, sync_to_async
-from django.db import connection, connections
+from django.db import connection
 
 import workbench
 from sample_project.library.models import Book
 from workbench.trace import max_overlap
 
 
-@pytest.fixture
-async def close_worker_connections():
-    """The a-methods open a connection on asgiref's worker thread: close it afterwards."""
-    yield
-    await sync_to_async(connections.close_all)()
-
-
 @pytest.mark.django_db(transaction=True)
-async def test_gathered_a_methods_queue_on_the_one_worker_thread(close_worker_connections):
+async def test_gathered_a_methods_queue_on_the_one_worker_thread(close_orm_worker_connections):
     await Book.objects.acreate(title="Solaris")
     async with workbench.trace() as t:
         await asyncio.gather(*(Book.objects.afirst() for _ in range(4)))
