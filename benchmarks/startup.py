@@ -41,15 +41,13 @@ def time_setup(tmpdir: str) -> dict[str, float]:
 
 
 def time_lesson(lesson: Path) -> float:
+    """nbval's own time for ``lesson``, run as ``workbench check`` runs it."""
+    from workbench.cli import nbval_command
+
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
         subprocess.run(
-            [
-                sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--nbval",
-                f"--nbval-sanitize-with={ROOT / 'notebooks' / 'sanitize.cfg'}",
-                f"--junitxml={report}", str(lesson),
-            ],
-            cwd=ROOT, capture_output=True, check=True,
+            nbval_command([lesson], ["-q", f"--junitxml={report}"]), cwd=ROOT, capture_output=True, check=True
         )
         suite = ET.parse(report).getroot()
         suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
@@ -62,7 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     args = options.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 7)
     lesson_rounds = args.lesson_rounds or (1 if args.quick else 3)
-    lessons = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    from workbench.cli import lesson_paths
+
+    lessons = lesson_paths()
     if args.quick:
         lessons = lessons[:1]
 
