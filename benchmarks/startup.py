@@ -22,6 +22,8 @@ from pathlib import Path
 
 from common import ROOT, Table, machine_note, parser, progress_bar, ratios
 
+from workbench.cli import lesson_paths, nbval_command
+
 SETUP_SNIPPET = """
 import json, time
 start = time.perf_counter()
@@ -42,8 +44,6 @@ def time_setup(tmpdir: str) -> dict[str, float]:
 
 def time_lesson(lesson: Path) -> float:
     """nbval's own time for ``lesson``, run as ``workbench check`` runs it."""
-    from workbench.cli import nbval_command
-
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
         subprocess.run(
@@ -60,8 +60,6 @@ def main(argv: list[str] | None = None) -> None:
     args = options.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 7)
     lesson_rounds = args.lesson_rounds or (1 if args.quick else 3)
-    from workbench.cli import lesson_paths
-
     lessons = lesson_paths()
     if args.quick:
         lessons = lessons[:1]
