@@ -12,7 +12,8 @@ def _pyproject_requirements():
     names = list(project["dependencies"])
     for extra in project["optional-dependencies"].values():
         names.extend(extra)
-    return {str(Requirement(r)) for r in names}
+    # An extra that includes other extras names this package itself: not a pin.
+    return {str(Requirement(r)) for r in names if Requirement(r).name != project["name"]}
 
 
 def _environment_requirements():
