@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.test_lessons import comparable  # noqa: E402 - the suite's own output comparison
-from workbench.execution import execute_notebook  # noqa: E402
+from workbench.tooling.execution import execute_notebook  # noqa: E402
 
 ANSI = re.compile(r"(\x1b|#x1B)\[[0-9;]*m")
 LESSON_CELL = re.compile(r"^notebooks[./](?P<lesson>.+)\.ipynb::Cell \d+$")

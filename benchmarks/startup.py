@@ -22,7 +22,8 @@ from pathlib import Path
 
 from common import ROOT, Table, machine_note, parser, progress_bar, ratios
 
-from workbench.cli import lesson_paths, nbval_command
+from workbench.paths import lesson_paths
+from workbench.tooling.testing import nbval_command
 
 SETUP_SNIPPET = """
 import json, time

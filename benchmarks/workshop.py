@@ -22,9 +22,9 @@ from pathlib import Path
 from common import Table, machine_note, parser, progress_bar, ratios, run_rounds
 from startup import time_lesson
 
-from workbench.cli import exercise_paths, lesson_paths
-from workbench.docs import build_docs
-from workbench.exercises import run_stubs
+from workbench.paths import exercise_paths, lesson_paths
+from workbench.tooling.docs import build_docs
+from workbench.tooling.exercises import run_stubs
 
 
 def time_student_version(exercise: Path) -> float:

@@ -31,7 +31,7 @@ from contextlib import ExitStack
 from common import Table, machine_note, parser, postgres_database, progress_bar, ratios, run_rounds, server_url
 from ws_load import load
 
-from workbench.workshop import WorkshopProcess
+from workbench.tooling.workshop_process import WorkshopProcess
 
 VARIANTS = {  # name: (workers, channel-layer scheme)
     "2 workers, RedisChannelLayer": (2, "redis"),

@@ -12,8 +12,8 @@ this does nothing.
 import os
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-DATABASE_ENV = "WORKBENCH_DATABASE_URL"
-CHANNEL_LAYER_ENV = "WORKBENCH_CHANNEL_LAYER_URL"
+from workbench.environment import CHANNEL_LAYER_ENV, DATABASE_ENV
+
 _created: list[str] = []
 
 
@@ -23,7 +23,7 @@ def pytest_configure(config):
         return
     database = os.environ.get(DATABASE_ENV, "")
     if database.startswith(("postgresql://", "postgres://")):
-        from workbench.services import fresh_database
+        from workbench.tooling.provisioning import fresh_database
 
         os.environ[DATABASE_ENV] = fresh_database(database, f"lessons_{worker}")
         _created.append(os.environ[DATABASE_ENV])
@@ -35,7 +35,7 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    from workbench.services import drop_database
+    from workbench.tooling.provisioning import drop_database
 
     while _created:
         drop_database(_created.pop())

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.cli import in_ci  # also used by tests/browser.py
+from workbench.environment import TEST_POSTGRES_ENV, TEST_REDIS_ENV
+from workbench.tooling.testing import in_ci  # also used by tests/browser.py
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,7 +80,7 @@ def postgres_url():
     """URL of a PostgreSQL server for this test session (see _server_url)."""
     from workbench.services import start_postgres
 
-    url, server = _server_url("WORKBENCH_TEST_POSTGRES_URL", "PostgreSQL", start_postgres)
+    url, server = _server_url(TEST_POSTGRES_ENV, "PostgreSQL", start_postgres)
     yield url
     if server is not None:
         server.close()
@@ -90,7 +91,7 @@ def redis_url():
     """URL of a Redis server for this test session (see _server_url)."""
     from workbench.services import start_redis
 
-    url, server = _server_url("WORKBENCH_TEST_REDIS_URL", "Redis", start_redis)
+    url, server = _server_url(TEST_REDIS_ENV, "Redis", start_redis)
     yield url
     if server is not None:
         server.close()
@@ -102,7 +103,7 @@ def start_private(start, what: str, **options):
     Outside CI a missing server skips the test with a reason saying how to get
     one; under CI (CI=true) it is installed, or the test fails.
     """
-    from workbench.services import ServiceUnavailable
+    from workbench.errors import ServiceUnavailable
 
     try:
         return start(install=in_ci(), **options)
@@ -117,7 +118,7 @@ def postgres_database_url(postgres_url):
     """A database of this test's own on the session's PostgreSQL server, dropped afterwards."""
     import uuid
 
-    from workbench.services import drop_database, fresh_database
+    from workbench.tooling.provisioning import drop_database, fresh_database
 
     url = fresh_database(postgres_url, f"test_{uuid.uuid4().hex[:12]}")
     yield url

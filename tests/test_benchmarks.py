@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from workbench.cli import PROJECT_ROOT
+from workbench.paths import PROJECT_ROOT
 
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))

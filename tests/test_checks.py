@@ -241,7 +241,7 @@ await workbench.check("the consumer shouts", lambda: shout("hi"), expected={"tex
 def test_in_a_kernel_checks_print_once_and_drive_the_orm_and_a_consumer(tmp_path):
     import nbformat
 
-    from workbench.execution import execute
+    from workbench.tooling.execution import execute
 
     cells = [
         "import workbench\nwb = workbench.setup()\nworkbench.check('sync', 1, expected=1, hint='h')",

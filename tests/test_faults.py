@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import start_private
 from workbench.services import start_postgres, start_redis
-from workbench.workshop import WorkshopProcess
+from workbench.tooling.workshop_process import WorkshopProcess
 
 
 async def open_spread_clients(server, room, count):

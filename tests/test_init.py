@@ -14,6 +14,7 @@ def test_public_names_are_pinned():
         "LiveServer",
         "LocalEndpoint",
         "LocalServer",
+        "LocalService",
         "LoopLagProbe",
         "ServiceUnavailable",
         "Trace",
@@ -24,6 +25,7 @@ def test_public_names_are_pinned():
         "describe_context",
         "expect",
         "is_async_context",
+        "lesson_file",
         "local_endpoint",
         "loop_lag",
         "run_sync",
@@ -46,8 +48,12 @@ def test_import_configures_nothing_and_loads_no_models():
         "assert 'sample_project.library.models' not in sys.modules\n"
         "assert 'channels.testing' not in sys.modules and 'twisted' not in sys.modules\n"
         "assert 'uvicorn' not in sys.modules, 'server imported'\n"
+        "tooling = sorted(m for m in sys.modules if m.split('.')[0] in TOOLING or m.startswith('workbench.tooling'))\n"
+        "assert not tooling, tooling\n"
         "print('clean')\n"
     )
+    tooling = ("argparse", "nbclient", "nbformat", "sphinx", "myst_nb", "jupyter_client", "pytest")
+    code = f"TOOLING = {tooling!r}\n" + code
     env = {"PATH": ""}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.stdout.strip() == "clean", result.stderr

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from tests.browser import launched_chromium, screenshot_sync
-from workbench.cli import PROJECT_ROOT, lesson_paths
+from workbench.paths import PROJECT_ROOT, lesson_paths
 from workbench.services import free_port
 
 LESSON = lesson_paths()[0]  # 00-getting-started

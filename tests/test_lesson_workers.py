@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from workbench.cli import NOTEBOOKS
+from workbench.paths import NOTEBOOKS
 
 DATABASE_ENV, LAYER_ENV = "WORKBENCH_DATABASE_URL", "WORKBENCH_CHANNEL_LAYER_URL"
 

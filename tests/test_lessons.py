@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from workbench.cli import SANITIZE, exercise_paths, lesson_paths
-from workbench.execution import execute_twice
+from workbench.paths import SANITIZE, exercise_paths, lesson_paths
+from workbench.tooling.execution import execute_twice
 
 
 def _sanitizers():
@@ -61,7 +61,7 @@ def test_jupyterlab_can_start_the_kernel_without_asking(notebook):
     """Without a kernelspec JupyterLab shows "Select Kernel" first; `workbench execute` stores it."""
     import nbformat
 
-    from workbench.execution import KERNELSPEC
+    from workbench.tooling.execution import KERNELSPEC
 
     assert nbformat.read(notebook, as_version=4).metadata.get("kernelspec") == KERNELSPEC
 
@@ -69,7 +69,7 @@ def test_jupyterlab_can_start_the_kernel_without_asking(notebook):
 def test_async_safety_is_switched_off_in_one_cell_of_lesson_00_and_nowhere_else():
     import nbformat
 
-    from workbench.cli import NOTEBOOKS
+    from workbench.paths import NOTEBOOKS
 
     variable = "DJANGO_ALLOW_" + "ASYNC_UNSAFE"  # spelled in two halves: this file must not count
     root = NOTEBOOKS.parent

@@ -4,7 +4,7 @@ import tomllib
 
 from packaging.requirements import Requirement
 
-from workbench.cli import PROJECT_ROOT
+from workbench.paths import PROJECT_ROOT
 
 
 def _pyproject_requirements():

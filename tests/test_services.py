@@ -60,7 +60,7 @@ def test_a_redis_that_persists_keeps_its_data_across_a_restart():
         redis.Redis.from_url(server.url).set("k", "v")
         server.restart()
         assert redis.Redis.from_url(server.url).get("k") == b"v"
-        assert repr(server) == "<LocalServer redis on 127.0.0.1 (running)>"
+        assert repr(server) == "<LocalService redis on 127.0.0.1 (running)>"
 
 
 def test_closing_a_running_postgres_ends_it_and_its_connections():

@@ -5,8 +5,8 @@ import asyncio
 from asgiref.sync import sync_to_async
 
 import workbench
-from workbench.timeline import pack_rows
-from workbench.trace import TraceEvent
+from workbench.trace.timeline import pack_rows
+from workbench.trace.events import TraceEvent
 
 
 def _event(start, end, thread="T"):

@@ -143,7 +143,7 @@ def test_a_pools_threads_are_numbered_in_the_order_they_first_ran_something():
 
 
 def test_max_overlap_counts_events_running_at_one_instant():
-    from workbench.trace import TraceEvent
+    from workbench.trace.events import TraceEvent
 
     def event(start, end):
         return TraceEvent("span", "x", "T", 1, None, start, end)

@@ -1,19 +1,23 @@
 """Async Django Workbench: run a real Django + Channels project inside a notebook.
 
-``import workbench`` configures nothing and imports no Django models; call
+This package is the in-kernel runtime that lessons import; ``import
+workbench`` configures nothing and imports no Django models. Call
 ``workbench.setup()`` in a lesson's first cell. ``%load_ext workbench`` adds
-the ``%%sync`` and ``%context`` magics.
+the ``%%sync`` and ``%context`` magics. What a shell runs (the ``workbench``
+command) lives in ``workbench.tooling``, which this package never imports.
 """
 
-from .bootstrap import Workbench, WorkbenchError, setup
+from .bootstrap import Workbench, setup
 from .checks import CheckResult, check
 from .communicators import communicator
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .endpoints import LocalEndpoint, local_endpoint
-from .expect import ExpectationFailed, expect
+from .errors import ExpectationFailed, ServiceUnavailable, WorkbenchError
+from .expect import expect
+from .live_server import LiveServer, serve
+from .paths import lesson_file
 from .probes import LoopLagProbe, loop_lag
-from .server import LiveServer, serve
-from .services import LocalServer, ServiceUnavailable, start_postgres, start_redis
+from .services import LocalServer, LocalService, start_postgres, start_redis
 from .trace import Trace, trace
 
 __all__ = [
@@ -23,6 +27,7 @@ __all__ = [
     "LiveServer",
     "LocalEndpoint",
     "LocalServer",
+    "LocalService",
     "LoopLagProbe",
     "ServiceUnavailable",
     "Trace",
@@ -33,6 +38,7 @@ __all__ = [
     "describe_context",
     "expect",
     "is_async_context",
+    "lesson_file",
     "local_endpoint",
     "loop_lag",
     "run_sync",
@@ -44,7 +50,7 @@ __all__ = [
 ]
 
 
-def load_ipython_extension(ipython) -> None:  # noqa: ANN001 - IPython's hook
+def load_ipython_extension(ipython: object) -> None:
     """Called by ``%load_ext workbench``: register ``%%sync`` and ``%context``."""
     from .magics import register
 

@@ -20,15 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-SETTINGS_MODULE = "sample_project.config.settings"
-DATABASE_ENV = "WORKBENCH_DATABASE_URL"
-CHANNEL_LAYER_ENV = "WORKBENCH_CHANNEL_LAYER_URL"
+from .environment import CHANNEL_LAYER_ENV, DATABASE_ENV, SETTINGS_MODULE
+from .errors import WorkbenchError, cannot_reach
 
 R = TypeVar("R")
-
-
-class WorkbenchError(RuntimeError):
-    """The workbench cannot do what was asked; the message says what to do instead."""
 
 
 @dataclass(frozen=True)
@@ -216,8 +211,7 @@ def _check_servers_reachable() -> None:
         what, host, port = down
         setting = DATABASE_ENV if what == "database" else CHANNEL_LAYER_ENV
         raise WorkbenchError(
-            f"Cannot reach the {what} server at {host}:{port} (nothing accepts "
-            f"connections there). Start it, or point setup() / {setting} at a "
+            f"{cannot_reach(what, host, port)} Start it, or point setup() / {setting} at a "
             "running server (then run setup() again), or restart the kernel and "
             "call setup() without URLs for the embedded defaults, which need no server."
         )

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from types import TracebackType
 
+from .errors import ExpectationFailed
+
 # Text that differs between runs or machines; stored outputs must not:
 # object addresses, thread idents (Django's thread-sharing check prints
 # them) and the C source line of an error raised by CPython's own modules,
@@ -18,10 +20,6 @@ from types import TracebackType
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 _THREAD_ID = re.compile(r"(thread id) \d+")
 _C_SOURCE_LINE = re.compile(r" \(\w+\.c:\d+\)")
-
-
-class ExpectationFailed(AssertionError):
-    """The block under ``expect()`` did not raise the error the lesson shows."""
 
 
 class expect:  # noqa: N801 - used like a function: ``with expect(TypeError):``

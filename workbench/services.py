@@ -19,16 +19,15 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import ServiceUnavailable
+
 _apt_lock = threading.Lock()
 _apt_updated = False
-
-
-class ServiceUnavailable(RuntimeError):
-    """A server could not be installed or started; the message says what to do."""
 
 
 def _ephemeral_range() -> tuple[int, int]:
@@ -141,16 +140,16 @@ def redis_server_binary(*, install: bool = True) -> str:
 
 
 @dataclass
-class LocalServer:
-    """A server process of ours on 127.0.0.1: its URL, and stop / restart."""
+class LocalService:
+    """A PostgreSQL or Redis server process of ours on 127.0.0.1: its URL, and stop / restart."""
 
     kind: str
     url: str
     port: int
     data_dir: Path
-    _start: object = field(repr=False)
-    _stop: object = field(repr=False)
-    _kill: object = field(repr=False)  # ends it at once, saving nothing: for close()
+    _start: Callable[[], None] = field(repr=False)
+    _stop: Callable[[], None] = field(repr=False)
+    _kill: Callable[[], None] = field(repr=False)  # ends it at once, saving nothing: for close()
     running: bool = True
 
     def stop(self) -> None:
@@ -181,7 +180,7 @@ class LocalServer:
             self.running = False
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
-    def __enter__(self) -> LocalServer:
+    def __enter__(self) -> LocalService:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -189,7 +188,7 @@ class LocalServer:
 
     def __repr__(self) -> str:
         # No port or directory: stored lesson outputs must be the same on every run.
-        return f"<LocalServer {self.kind} on 127.0.0.1 ({'running' if self.running else 'stopped'})>"
+        return f"<LocalService {self.kind} on 127.0.0.1 ({'running' if self.running else 'stopped'})>"
 
 
 def _end_process(pid: int, first_signal: int, timeout: float = 10) -> None:
@@ -231,7 +230,7 @@ def _wait_until_listening(port: int, what: str, log: Path, timeout: float = 30) 
     raise ServiceUnavailable(f"{what} did not start listening on 127.0.0.1:{port} in {timeout:.0f} s.\n{tail}")
 
 
-def start_postgres(*, install: bool = True) -> LocalServer:
+def start_postgres(*, install: bool = True) -> LocalService:
     """A fresh PostgreSQL cluster with database ``workbench`` (user ``workbench``, no password).
 
     PostgreSQL refuses to run as root, so as root the cluster belongs to the
@@ -272,14 +271,14 @@ def start_postgres(*, install: bool = True) -> LocalServer:
 
     start()
     run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "workbench", "workbench")
-    server = LocalServer(
+    server = LocalService(
         "postgresql", f"postgresql://workbench@127.0.0.1:{port}/workbench", port, base, start, stop, kill
     )
     atexit.register(server.close)
     return server
 
 
-def start_redis(*, install: bool = True, persist: bool = False) -> LocalServer:
+def start_redis(*, install: bool = True, persist: bool = False) -> LocalService:
     """A fresh Redis server; ``persist=True`` keeps its data across ``restart()``.
 
     By default persistence is off, so a restart starts empty. With
@@ -315,38 +314,11 @@ def start_redis(*, install: bool = True, persist: bool = False) -> LocalServer:
             proc.wait(timeout=10)
 
     start()
-    server = LocalServer("redis", f"redis://127.0.0.1:{port}/0", port, base, start, stop, kill)
+    server = LocalService("redis", f"redis://127.0.0.1:{port}/0", port, base, start, stop, kill)
     atexit.register(server.close)
     return server
 
 
-def fresh_database(url: str, name: str) -> str:
-    """Create database ``name`` (dropping an old one) on the server of ``url``; return its URL.
-
-    The new URL keeps ``url``'s user, host, port and options (``?pool_max_size=``…).
-    """
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(query=""))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def drop_database(url: str) -> None:
-    """Drop the database that ``url`` names, from the server's ``postgres`` database."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres", query=""))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+# The name before the rename (one meaning for "server": the sample project's
+# ASGI server). Kept so existing notebooks and scripts keep working.
+LocalServer = LocalService

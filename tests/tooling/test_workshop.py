@@ -1,0 +1,126 @@
+"""``workbench serve``: uvicorn worker processes sharing PostgreSQL and the Redis layer."""
+
+import asyncio
+import http.client
+import json
+import subprocess
+import sys
+import uuid
+
+import pytest
+import redis
+
+from workbench.tooling.workshop import WorkshopError, plan
+from workbench.tooling.workshop_process import WorkshopProcess
+
+CLIENTS = 200
+
+
+def serve(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", "serve", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_more_than_one_worker_refuses_the_in_memory_layer_and_says_what_to_use():
+    result = serve("--workers", "2", "--channel-layer", "memory://")
+    assert result.returncode == 2
+    assert "in-memory layer: it lives inside one process" in result.stderr
+    assert "--channel-layer redis://" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "option, url, what",
+    [("--database", "postgresql://app:s3cret@127.0.0.1:{port}/shop", "database"),
+     ("--channel-layer", "redis://127.0.0.1:{port}/0", "channel layer")],
+)
+def test_a_server_that_is_down_is_named_before_anything_starts(option, url, what):
+    from workbench.services import free_port
+
+    port = free_port()  # nothing listens there
+    result = serve(option, url.format(port=port), "--workers", "1")
+    assert result.returncode == 1
+    assert f"Cannot reach the {what} server at 127.0.0.1:{port}" in result.stderr
+    assert f"pass {option}" in result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_malformed_url_names_the_accepted_forms():
+    with pytest.raises(WorkshopError, match="Use one of: sqlite:///") as info:
+        plan(database="mysql://db/x")
+    assert info.value.status == 2
+
+
+def test_the_site_answers_to_this_machine_when_it_listens_on_every_address(monkeypatch):
+    monkeypatch.delenv("DJANGO_ALLOWED_HOSTS", raising=False)
+    everywhere = plan(host="0.0.0.0", port=8000)
+    assert {"localhost", "127.0.0.1"} < set(everywhere.allowed_hosts)
+    assert everywhere.public_host in everywhere.allowed_hosts
+    assert plan(allowed_hosts="chat.example, 10.0.0.5").allowed_hosts == ("chat.example", "10.0.0.5")
+
+
+def group_members(redis_url, prefix, group):
+    """The members of ``group`` that channels_redis keeps in Redis (a sorted set)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return client.zcard(f"{prefix}:group:{group}")
+    finally:
+        client.close()
+
+
+async def open_clients(server, room, count):
+    import websockets
+
+    async def one():
+        return await websockets.connect(server.ws_url(f"/ws/chat/{room}/"), origin=server.url)
+
+    return await asyncio.gather(*(one() for _ in range(count)))  # all joining at once
+
+
+def history_through(server, pid, room):
+    """GET the room's history on a connection that worker ``pid`` accepted."""
+    for _ in range(50):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.connect()
+        if server.worker_of(connection.sock.getsockname()) == pid:
+            connection.request("GET", f"/api/chat/{room}/messages/?size=100")
+            body = json.loads(connection.getresponse().read())
+            connection.close()
+            return [m["message"] for m in body["data"]]
+        connection.close()
+    raise AssertionError(f"no connection reached worker {pid} in 50 tries")
+
+
+async def test_two_workers_share_groups_and_history_and_leave_no_stale_members(
+    postgres_database_url, redis_url, tmp_path
+):
+    prefix = f"workshop_{uuid.uuid4().hex[:8]}"
+    room = "lobby"
+    with WorkshopProcess(
+        workers=2, database=postgres_database_url, channel_layer=f"{redis_url}?prefix={prefix}",
+        log=tmp_path / "serve.log",
+    ) as server:
+        clients = await open_clients(server, room, CLIENTS)
+        workers = [server.worker_of(client.local_address) for client in clients]
+        assert set(workers) == set(server.worker_pids()) and len(set(workers)) == 2, workers
+        assert group_members(redis_url, prefix, f"chat.{room}") == CLIENTS
+
+        # A message sent through each worker reaches every client, on both workers.
+        senders = {pid: clients[workers.index(pid)] for pid in set(workers)}
+        for pid, sender in senders.items():
+            await sender.send(json.dumps({"type": "chat.message", "data": {"message": f"from {pid}"}}))
+            frames = await asyncio.gather(*(asyncio.wait_for(c.recv(), 30) for c in clients))
+            assert {json.loads(f)["data"]["message"] for f in frames} == {f"from {pid}"}
+
+        # History written through one worker is read through the other (one PostgreSQL).
+        for pid in senders:
+            assert history_through(server, pid, room) == [f"from {p}" for p in senders]
+
+        await asyncio.gather(*(client.close() for client in clients))  # all leaving at once
+        for _ in range(100):
+            if group_members(redis_url, prefix, f"chat.{room}") == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert group_members(redis_url, prefix, f"chat.{room}") == 0, "stale group members"
+    assert "Too many connections" not in server.log()
+    assert server.process.returncode == 0

@@ -1,0 +1,16 @@
+"""The environment variables the workbench reads, and the settings module it runs, named once."""
+
+from __future__ import annotations
+
+SETTINGS_MODULE = "sample_project.config.settings"
+
+# The backends workbench.setup() (and `workbench serve`) use when not given URLs.
+DATABASE_ENV = "WORKBENCH_DATABASE_URL"
+CHANNEL_LAYER_ENV = "WORKBENCH_CHANNEL_LAYER_URL"
+
+# Servers `workbench test` started for the tests (so the tests do not start their own).
+TEST_POSTGRES_ENV = "WORKBENCH_TEST_POSTGRES_URL"
+TEST_REDIS_ENV = "WORKBENCH_TEST_REDIS_URL"
+
+# Host names the sample project answers to (comma-separated), read by its settings.
+ALLOWED_HOSTS_ENV = "DJANGO_ALLOWED_HOSTS"

@@ -1,0 +1,164 @@
+"""Student versions of exercises: solutions become stubs, hidden checks go.
+
+An exercise is written once, with its answers, using nbgrader's markers:
+
+* ``### BEGIN SOLUTION`` / ``### END SOLUTION`` around the answer. In a code
+  cell the region becomes ``# YOUR CODE HERE`` + ``raise NotImplementedError()``
+  at the marker's indentation; in a Markdown cell, ``YOUR ANSWER HERE``.
+* ``### BEGIN HIDDEN CHECKS`` / ``### END HIDDEN CHECKS`` (nbgrader's
+  ``HIDDEN TESTS`` is accepted too) around instructor-only checks: removed,
+  and a cell left empty is removed with them.
+
+Outputs and execution counts are cleared, so the learner sees no answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import WorkbenchError
+from ..paths import BUILD, exercise_paths
+from . import extras
+from .checkout import notebook_arguments, require_checkout, shown
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+STUDENT_BUILD = BUILD / "student"
+
+SOLUTION = "SOLUTION"
+HIDDEN = "HIDDEN CHECKS"
+_MARKER = re.compile(r"^(?P<indent>[ \t]*)### (?P<edge>BEGIN|END) (?P<kind>SOLUTION|HIDDEN CHECKS|HIDDEN TESTS)[ \t]*$")
+CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+MARKDOWN_STUB = "YOUR ANSWER HERE"
+
+
+class StudentVersionError(WorkbenchError, ValueError):
+    """An exercise's markers are malformed; the message names the cell and line."""
+
+
+def student_version(
+    notebook: NotebookNode, *, keep_hidden_checks: bool = False
+) -> NotebookNode:
+    """A copy of ``notebook`` as handed to learners (see the module docstring).
+
+    ``keep_hidden_checks=True`` keeps the hidden checks (stubs and cleared
+    outputs as usual): the tests use it to prove those checks fail on stubs too.
+    """
+    result = copy.deepcopy(notebook)
+    cells = []
+    solutions = 0
+    for number, cell in enumerate(result.cells, start=1):
+        source, regions = _rewrite(cell, number, keep_hidden_checks)
+        solutions += regions
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+        if source.strip() or not cell.source.strip():
+            cell.source = source
+            cells.append(cell)
+    if solutions == 0:
+        raise StudentVersionError(
+            "this notebook has no `### BEGIN SOLUTION` / `### END SOLUTION` region, so a "
+            "student version would hand out everything as it is. Mark each answer with "
+            "those two lines."
+        )
+    result.cells = cells
+    return result
+
+
+def _rewrite(cell: NotebookNode, number: int, keep_hidden: bool) -> tuple[str, int]:
+    """The cell's student source, and how many solution regions it had."""
+    out: list[str] = []
+    open_kind: str | None = None
+    opened_at, indent = 0, ""
+    regions = 0
+    for line_number, line in enumerate(cell.source.splitlines(), start=1):
+        match = _MARKER.match(line)
+        if match is None:
+            if open_kind is None or (open_kind == HIDDEN and keep_hidden):
+                out.append(line)
+            continue
+        kind = SOLUTION if match["kind"] == SOLUTION else HIDDEN
+        where = f"cell {number}, line {line_number}"
+        if match["edge"] == "BEGIN":
+            if open_kind is not None:
+                raise StudentVersionError(
+                    f"{where}: `{line.strip()}` opens a region inside the {open_kind} region "
+                    f"opened at line {opened_at}. Close that one first with `### END {open_kind}`."
+                )
+            if kind == HIDDEN and cell.cell_type != "code":
+                raise StudentVersionError(
+                    f"{where}: hidden checks must be in a code cell, not a {cell.cell_type} cell."
+                )
+            open_kind, opened_at, indent = kind, line_number, match["indent"]
+            continue
+        if open_kind != kind:
+            raise StudentVersionError(
+                f"{where}: `{line.strip()}` closes a region that was never opened. "
+                f"Add `### BEGIN {kind}` before it."
+            )
+        if kind == SOLUTION:
+            regions += 1
+            if cell.cell_type == "code":
+                out.extend(indent + stub for stub in CODE_STUB)
+            else:
+                out.append(MARKDOWN_STUB)
+        open_kind = None
+    if open_kind is not None:
+        raise StudentVersionError(
+            f"cell {number}, line {opened_at}: `### BEGIN {open_kind}` is never closed. "
+            f"Add `### END {open_kind}` after the region."
+        )
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out), regions
+
+
+def write_student_versions(paths: Iterable[Path], output: Path) -> list[Path]:
+    """Write the student version of each exercise into ``output`` (same file names)."""
+    import nbformat
+
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        try:
+            student = student_version(notebook)
+        except StudentVersionError as exc:
+            raise StudentVersionError(f"{path.name}: {exc}") from None
+        target = output / path.name
+        nbformat.write(student, target)
+        written.append(target)
+    return written
+
+
+def run_student_command(args: argparse.Namespace, extra: list[str]) -> int:
+    """Write the student version of each exercise to the build folder."""
+    require_checkout()
+    extras.require("lab", command="student")
+    paths = notebook_arguments(args.exercises, exercise_paths())
+    output = Path(args.output).resolve()
+    for path in write_student_versions(paths, output):
+        print(f"workbench: wrote {shown(path)}")
+    print(f"Hand out {shown(output)}/. Learners open it with `workbench lab {shown(output)}`.")
+    return 0
+
+
+def add_command(commands: argparse._SubParsersAction) -> None:
+    student = commands.add_parser(
+        "student",
+        help="write student versions of the exercises (solutions stubbed, hidden checks removed)",
+        description="For each exercise, replace every ### BEGIN SOLUTION / ### END SOLUTION region "
+        "with a stub, remove ### BEGIN HIDDEN CHECKS / ### END HIDDEN CHECKS regions and clear "
+        "all outputs, and write the result to the output folder under the same name.",
+    )
+    student.add_argument("exercises", nargs="*", help="exercises (default: notebooks/exercises/*.ipynb)")
+    student.add_argument("-o", "--output", default=str(STUDENT_BUILD), help="output folder (default: build/student)")
+    student.set_defaults(handler=run_student_command)
