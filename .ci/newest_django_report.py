@@ -33,7 +33,7 @@ FAILURE_LINES = 20
 def failed_tests(report: Path) -> list[tuple[str, str]]:
     """``(test id, failure text)`` for every failed or erroring test case."""
     found = []
-    for case in ElementTree.parse(report).iter("testcase"):
+    for case in ElementTree.parse(report).iter("testcase"):  # noqa: S314 - our own pytest run's report
         for problem in (*case.iter("failure"), *case.iter("error")):
             name = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
             found.append((name, ANSI.sub("", (problem.text or problem.get("message") or "")).strip()))
@@ -51,7 +51,7 @@ def lesson_differences(lesson: Path) -> list[str]:
         return [f"  stops with an error in the cell that starts {cell.splitlines()[0]!r}:", *(f"    {x}" for x in last)]
     code_cells = [cell for cell in stored.cells if cell.cell_type == "code"]
     lines = []
-    for index, (before, after, cell) in enumerate(zip(comparable(stored), comparable(executed), code_cells)):
+    for index, (before, after, cell) in enumerate(zip(comparable(stored), comparable(executed), code_cells, strict=True)):
         if before == after:
             continue
         first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""

@@ -186,9 +186,11 @@ def main(argv: list[str] | None = None) -> None:
         stack.callback(connections.close_all)
         runner = stack.enter_context(asyncio.Runner())
         variants: dict[str, Callable[[], float]] = {}
+        book_ids: dict[str, int] = {}
         for alias in urls:
-            book_id = seed(alias) if alias != "pg_plain" else book_id  # pg_plain shares pg_pool's database
-            variants.update(per_operation_variants(alias, operations(alias, book_id), runner, count, gather_n))
+            # pg_plain shares pg_pool's database, and so the rows seeded there.
+            book_ids[alias] = book_ids["pg_pool"] if alias == "pg_plain" else seed(alias)
+            variants.update(per_operation_variants(alias, operations(alias, book_ids[alias]), runner, count, gather_n))
             variants.update(per_request_variants(alias, runner, requests))
         with progress_bar(len(variants) * (rounds + 1), "ORM") as bar:
             run_rounds(variants, 1, bar)  # warm-up: connections, caches, the worker thread

@@ -50,7 +50,7 @@ def time_lesson(lesson: Path) -> float:
         subprocess.run(
             nbval_command([lesson], ["-q", f"--junitxml={report}"]), cwd=ROOT, capture_output=True, check=True
         )
-        suite = ET.parse(report).getroot()
+        suite = ET.parse(report).getroot()  # noqa: S314 - our own pytest run's report
         suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
         return float(suite.get("time"))
 

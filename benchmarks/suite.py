@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> None:
     command = "workbench test" + (" " + " ".join(extra) if extra else "")
     table = Table(f"The whole test command: `{command}`", f"{machine_note()}; {rounds} runs")
     table.add("wall time, start to end (servers started and stopped included)", walls, "s")
-    names = ["pass 1: whole suite, embedded defaults (pytest's time)", "pass 2: every lesson on PostgreSQL + Redis (pytest's time)"]
+    names = [
+        "pass 1: whole suite, embedded defaults (pytest's time)",
+        "pass 2: every lesson on PostgreSQL + Redis (pytest's time)",
+    ]
     for index, name in enumerate(names):
         values = [p[index] for p in passes if len(p) > index]
         if values:

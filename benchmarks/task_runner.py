@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     for name, values in samples.items():
         table.add(name, values, "ms", 1000)
-    table.add("  overhead per task", [(r - g) / tasks for r, g in zip(runner, gathered)], "ms", 1000)
-    table.add_ratio("run_tasks / gather", [r / g for r, g in zip(runner, gathered)])
+    table.add("  overhead per task", [(r - g) / tasks for r, g in zip(runner, gathered, strict=True)], "ms", 1000)
+    table.add_ratio("run_tasks / gather", [r / g for r, g in zip(runner, gathered, strict=True)])
     table.print()
 
 

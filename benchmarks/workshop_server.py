@@ -42,7 +42,7 @@ VARIANTS = {  # name: (workers, channel-layer scheme)
 
 def raise_open_file_limit() -> int:
     """As many sockets as the hard limit allows, here and in the servers (they inherit it)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = hard if hard != resource.RLIM_INFINITY else 65536
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return wanted
@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     if held * 2 + 100 > limit:
         sys.exit(f"workshop_server: --hold {held} needs about {held * 2 + 100} open files; the limit here is {limit}.")
 
-    metrics: dict[str, dict[str, list[float]]] = {name: {"held": [], "rate": [], "p50": [], "p99": [], "lost": []} for name in VARIANTS}
+    metrics: dict[str, dict[str, list[float]]] = {
+        name: {"held": [], "rate": [], "p50": [], "p99": [], "lost": []} for name in VARIANTS
+    }
     with ExitStack() as stack:
         postgres = stack.enter_context(server_url("postgresql"))
         redis = stack.enter_context(server_url("redis"))

@@ -51,8 +51,7 @@ def run_python(tmp_path: Path):
 def _server_url(env_name: str, what: str, start):
     """A running server's URL: the one `workbench test` started, or one of our own.
 
-    Outside CI a missing server skips the test with a reason saying how to get
-    one; under CI (CI=true) it is installed, or the test fails (see start_private).
+    Where no server can be started the test skips, or under CI fails (see start_private).
     """
     if os.environ.get(env_name):
         return os.environ[env_name], None
@@ -100,17 +99,18 @@ def redis_url():
 def start_private(start, what: str, **options):
     """A server of this test's own, which it may stop and restart.
 
-    Outside CI a missing server skips the test with a reason saying how to get
-    one; under CI (CI=true) it is installed, or the test fails.
+    The server programs come with the workbench's own dependencies (wheels);
+    where a platform has none and no system server exists, the test skips
+    saying what to install, except under CI (CI=true), where it fails.
     """
     from workbench.errors import ServiceUnavailable
 
     try:
-        return start(install=in_ci(), **options)
+        return start(**options)
     except ServiceUnavailable as exc:
         if in_ci():
             pytest.fail(f"{what} is required under CI: {exc}")
-        pytest.skip(f"{what} is not available ({exc}). Run `workbench test` (as root on Debian it installs it).")
+        pytest.skip(f"{what} is not available here: {exc}")
 
 
 @pytest.fixture

@@ -36,7 +36,9 @@ def test_the_dev_container_runs_the_readmes_set_up():
     import re
 
     readme = (PROJECT_ROOT / "README.md").read_text()
-    quick_start = re.search(r"(python3 -m venv \.venv && \.venv/bin/python -m pip install -e '\.\[lab\]') && \.venv/bin/workbench lab", readme)
+    quick_start = re.search(
+        r"(python3 -m venv \.venv && \.venv/bin/python -m pip install -e '\.\[lab\]') && \.venv/bin/workbench lab", readme
+    )
     assert quick_start, "the README's quick start command changed: update .devcontainer/devcontainer.json too"
     container = json.loads((PROJECT_ROOT / ".devcontainer" / "devcontainer.json").read_text())
     assert container["postCreateCommand"] == quick_start.group(1)

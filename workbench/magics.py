@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.interactiveshell import InteractiveShell
 
 from .context import describe_context, run_sync_blocking
 
@@ -27,45 +27,47 @@ class _Rendered:
     def __init__(self, bundle: dict[str, Any], metadata: dict[str, Any]) -> None:
         self._bundle, self._metadata = bundle, metadata
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
         return self._bundle, self._metadata
 
     def __repr__(self) -> str:
         return str(self._bundle.get("text/plain", ""))
 
 
-@magics_class
-class WorkbenchMagics(Magics):
-    @cell_magic("sync")
-    def sync(self, line: str, cell: str) -> _Rendered | None:
-        """Run this cell as sync code on the ORM's worker thread (names it assigns stay)."""
-        shell = self.shell
-        source = shell.transform_cell(cell)
-        tree = ast.parse(source, filename="<%%sync cell>")
-        last_expression = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr) and not cell.rstrip().endswith(";"):
-            last_expression = ast.Expression(tree.body.pop().value)
-        body = compile(tree, "<%%sync cell>", "exec")
-        final = compile(last_expression, "<%%sync cell>", "eval") if last_expression else None
-        namespace = shell.user_ns
+def run_sync_cell(shell: InteractiveShell, cell: str) -> _Rendered | None:
+    """``%%sync``: run ``cell`` as sync code on the ORM's worker thread (names it assigns stay)."""
+    source = shell.transform_cell(cell)
+    tree = ast.parse(source, filename="<%%sync cell>")
+    last_expression = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not cell.rstrip().endswith(";"):
+        last_expression = ast.Expression(tree.body.pop().value)
+    body = compile(tree, "<%%sync cell>", "exec")
+    final = compile(last_expression, "<%%sync cell>", "eval") if last_expression else None
+    namespace = shell.user_ns
+    formatter = shell.display_formatter
 
-        def run() -> _Rendered | None:
-            exec(body, namespace)  # noqa: S102 - the learner's own cell
-            if final is None:
-                return None
-            value = eval(final, namespace)  # noqa: S307 - the learner's own cell
-            if value is None:
-                return None
-            bundle, metadata = shell.display_formatter.format(value)
-            return _Rendered(bundle, metadata)
+    def run() -> _Rendered | None:
+        # On asgiref's sync worker thread (no event loop there), where the
+        # cell's a-methods also run: same thread, same database connection.
+        exec(body, namespace)  # noqa: S102 - the learner's own cell
+        if final is None:
+            return None
+        value = eval(final, namespace)  # noqa: S307 - the learner's own cell
+        if value is None:
+            return None
+        bundle, metadata = formatter.format(value) if formatter is not None else ({"text/plain": repr(value)}, {})
+        return _Rendered(bundle, metadata)
 
-        return run_sync_blocking(run)
-
-    @line_magic("context")
-    def context(self, line: str) -> None:
-        """Print where this cell runs: thread, event loop, Django's async-unsafe guard."""
-        print(describe_context())
+    return run_sync_blocking(run)
 
 
-def register(ipython: Any) -> None:
-    ipython.register_magics(WorkbenchMagics)
+def print_context() -> None:
+    """``%context``: print where this cell runs: thread, event loop, Django's async-unsafe guard."""
+    print(describe_context())
+
+
+def register(shell: InteractiveShell) -> None:
+    """Add ``%%sync`` and ``%context`` to ``shell`` (what ``%load_ext workbench`` does)."""
+    magics = shell.magics_manager
+    magics.register_function(lambda line, cell: run_sync_cell(shell, cell), "cell", "sync")
+    magics.register_function(lambda line: print_context(), "line", "context")

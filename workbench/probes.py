@@ -9,7 +9,10 @@ wake every ``interval`` seconds; how late it wakes up is the loop's lag.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from types import TracebackType
+
+from .errors import WorkbenchError
 
 
 class LoopLagProbe:
@@ -31,7 +34,7 @@ class LoopLagProbe:
 
     async def __aenter__(self) -> LoopLagProbe:
         if self._task is not None:
-            raise RuntimeError("this probe is already measuring; use a new loop_lag() for each block")
+            raise WorkbenchError("this probe is already measuring; use a new workbench.loop_lag() for each block")
         self._task = asyncio.get_running_loop().create_task(self._tick(), name="workbench-loop-lag")
         # Let the ticker start (and set its first wake-up time) before the
         # block runs, so a blocking call at the very start is measured too.
@@ -45,15 +48,14 @@ class LoopLagProbe:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._task is not None
+        if self._task is None:
+            raise WorkbenchError("this probe was never entered: use it as `async with workbench.loop_lag() as lag:`")
         # A ticker that is overdue right now has not had the chance to record
         # it (the loop was busy with this block): count that wait as well.
         self._record(asyncio.get_running_loop().time())
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
 
     async def _tick(self) -> None:
         loop = asyncio.get_running_loop()

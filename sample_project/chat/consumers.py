@@ -21,7 +21,6 @@ from . import protocol
 from .groups import InvalidRoomName, room_group, user_group
 from .models import Message
 
-
 # The channel-layer event that carries an encoded frame to every member of a group.
 GROUP_FRAME = "group.frame"
 

@@ -139,7 +139,7 @@ def postgresql_database(url: str) -> dict[str, Any]:
                     f"Database URL {redact(url)!r}: {key} must be a whole number."
                 ) from None
     plain = urlunsplit(parts._replace(query=urlencode(query)))
-    settings = dj_database_url.parse(plain, conn_max_age=0, conn_health_checks=use_pool)
+    settings: dict[str, Any] = dict(dj_database_url.parse(plain, conn_max_age=0, conn_health_checks=use_pool))
     settings["ENGINE"] = "django.db.backends.postgresql"
     if use_pool:
         settings.setdefault("OPTIONS", {})["pool"] = pool

@@ -19,6 +19,7 @@ member, ``ChannelFull`` drops the message for that member alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from copy import deepcopy
 from typing import Any
@@ -41,9 +42,8 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         return queue
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
-        assert isinstance(message, dict), "message is not a dict"
+        _require_a_message(message)
         self.require_valid_channel_name(channel)
-        assert "__asgi_channel__" not in message
         try:
             self._queue(channel).put_nowait((time.time() + self.expiry, deepcopy(message)))
         except asyncio.QueueFull:
@@ -85,19 +85,25 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
                 del self.channels[channel]
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        assert isinstance(message, dict), "Message is not a dict"
-        assert "__asgi_channel__" not in message
+        _require_a_message(message)
         self.require_valid_group_name(group)
         self._clean_expired()
         # A put never waits, so one loop does what the stock layer does with a
         # task per member. Members' names were checked when they joined.
         expires = time.time() + self.expiry
         for channel in list(self.groups.get(group, ())):
-            try:
+            # ChannelFull for this member alone: the others still get it.
+            with contextlib.suppress(asyncio.QueueFull):
                 self._queue(channel).put_nowait((expires, deepcopy(message)))
-            except asyncio.QueueFull:
-                pass  # ChannelFull for this member alone: the others still get it
 
     async def flush(self) -> None:
         await super().flush()
         self._next_sweep = 0.0
+
+
+def _require_a_message(message: Any) -> None:
+    """The checks Channels' own layers make (there as asserts), as errors that name the value."""
+    if not isinstance(message, dict):
+        raise TypeError(f"a channel-layer message is a dict, got {type(message).__name__}: {message!r}")
+    if "__asgi_channel__" in message:
+        raise ValueError("a message may not carry the reserved key '__asgi_channel__'")

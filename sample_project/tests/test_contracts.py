@@ -1,7 +1,7 @@
 """The shared Pydantic 2 contracts: bounds, camelCase on the wire, clear errors."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -102,7 +102,7 @@ def test_websocket_message_needs_a_type_and_an_aware_timestamp():
 def test_orm_result_is_generic_and_validates_its_rows():
     page = AsyncOrmResult[int](data=[1, 2], count=5, has_next=True, execution_time=0.01)
     assert page.model_dump() == {"data": [1, 2], "count": 5, "hasNext": True, "executionTime": 0.01}
-    with pytest.raises(ValidationError, match="data.1"):
+    with pytest.raises(ValidationError, match=r"data\.1"):
         AsyncOrmResult[int](data=[1, "two"], count=2, has_next=False, execution_time=0)
 
 
@@ -122,7 +122,7 @@ def test_explained_errors_name_each_field_and_what_was_given():
 
 
 def test_problems_are_json_ready_while_the_explanation_shows_python_values():
-    stamp = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    stamp = datetime(2026, 1, 2, tzinfo=UTC)
     with pytest.raises(ValidationError) as caught:
         AsyncOrmResult[str](data=[stamp], count=1, has_next=False, execution_time=0)
     assert validation_problems(caught.value)[0]["input"] == "2026-01-02T00:00:00Z"

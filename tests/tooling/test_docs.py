@@ -121,7 +121,10 @@ def test_executing_builds_a_lesson_that_uses_its_support_folder(tmp_path):
     lesson = new_notebook(
         cells=[
             new_markdown_cell("# 00 · Uses a script"),
-            new_code_cell("import subprocess, sys\nprint(subprocess.run([sys.executable, 'scripts/hello.py'], capture_output=True, text=True).stdout)"),
+            new_code_cell(
+                "import subprocess, sys\n"
+                "print(subprocess.run([sys.executable, 'scripts/hello.py'], capture_output=True, text=True).stdout)"
+            ),
         ]
     )
     nbformat.write(lesson, folder / "00-script.ipynb")

@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-from workbench.tooling import doctor
 from workbench.services import free_port
+from workbench.tooling import doctor
 
 
 def test_versions_are_those_installed():
@@ -73,7 +73,7 @@ def test_the_command_prints_every_finding_and_exits_1_on_a_problem():
     lines = result.stdout.splitlines()
     assert lines[0] == "workbench doctor"
     labels = ["Python", "Django", "Channels", "ipykernel", "a cell", "database", "channel layer"]
-    assert [line[4:].split("  ")[0].strip() for line in lines if line.startswith("  ✔") or line.startswith("  ✘")] == labels
+    assert [line[4:].split("  ")[0].strip() for line in lines if line.startswith(("  ✔", "  ✘"))] == labels
     assert "next: start the server at 127.0.0.1" in result.stdout
     assert "secret" not in result.stdout
     assert lines[-1] == "1 problem(s): follow the next steps above, then run `workbench doctor` again."

@@ -61,7 +61,8 @@ def _declaration(model: Any) -> dict[str, Any]:
     """One entry for ``frontend/generate-types.mjs``: a model's schema (and type parameters)."""
     if isinstance(model, type) and issubclass(model, BaseModel):
         parameters = [p.__name__ for p in model.__pydantic_generic_metadata__["parameters"]]
-        concrete = model[tuple(_type_parameter(p) for p in parameters)] if parameters else model
+        generic: Any = model  # a generic model is indexable; mypy's view of type[BaseModel] is not
+        concrete = generic[tuple(_type_parameter(p) for p in parameters)] if parameters else model
         schema = concrete.model_json_schema(schema_generator=_SchemaWithoutFieldTitles)
         schema["title"] = model.model_config.get("title") or model.__name__
         if model.__doc__ and "description" not in schema:  # lost by parametrizing

@@ -27,7 +27,7 @@ APPLICATION = "sample_project.config.asgi:application"
 DEFAULT_DATABASE = "sqlite:///db.sqlite3"  # beside manage.py, as the sample project's settings say
 DEFAULT_CHANNEL_LAYER = "memory://"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
-WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # noqa: S104 - names to recognise, not to bind
 
 
 class WorkshopError(WorkbenchError):

@@ -53,17 +53,17 @@ class WorkshopProcess:
 
     def start(self) -> WorkshopProcess:
         with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(
+            process = self.process = subprocess.Popen(
                 [sys.executable, "-m", "workbench", "serve", *self.arguments],
                 stdout=log, stderr=subprocess.STDOUT, cwd=project_dir().parent,
             )
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise WorkshopError(f"workbench serve exited with status {self.process.returncode}:\n{self.log()[-2000:]}")
+            if process.poll() is not None:
+                raise WorkshopError(f"workbench serve exited with status {process.returncode}:\n{self.log()[-2000:]}")
             if self.log().count("Started server process") >= self.workers:
                 try:
-                    with urllib.request.urlopen(self.url + "/", timeout=2):
+                    with urllib.request.urlopen(self.url + "/", timeout=2):  # noqa: S310 - our own http://127.0.0.1 URL
                         return self
                 except OSError:
                     pass
@@ -78,6 +78,8 @@ class WorkshopProcess:
         """The worker processes (for one worker: the server process itself)."""
         import psutil
 
+        if self.process is None:
+            raise WorkshopError("this workshop server was never started: call start() first.")
         parent = psutil.Process(self.process.pid)
         if self.workers == 1:
             return [parent.pid]

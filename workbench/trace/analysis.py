@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 from .events import QUERY, Lane, TraceEvent
 
@@ -65,7 +66,7 @@ def short_label(event: TraceEvent) -> str:
         return event.label
     words = event.label.split()
     verb = words[0].upper() if words else "?"
-    tables = [w.strip('"`') for before, w in zip(words, words[1:]) if before.upper() in _TABLE_AFTER]
+    tables = [w.strip('"`') for before, w in pairwise(words) if before.upper() in _TABLE_AFTER]
     return f"{verb} {tables[0]}" if tables else verb
 
 

@@ -150,7 +150,7 @@ def wrap_connections_of_this_thread() -> contextlib.ExitStack:
 
 def _wrap_sync_to_async_call(original: Any) -> Any:
     # Runs on the awaiting loop's thread: from the await until the result is back.
-    async def __call__(self: SyncToAsync, *args: Any, **kwargs: Any) -> Any:
+    async def call(self: SyncToAsync, *args: Any, **kwargs: Any) -> Any:
         hooks.seen_loop()
         started = time.perf_counter()
         try:
@@ -158,7 +158,7 @@ def _wrap_sync_to_async_call(original: Any) -> Any:
         finally:
             hooks.record(AWAIT, _label(self.func), running_loop(), started, time.perf_counter())
 
-    return __call__
+    return call
 
 
 def _wrap_thread_handler(original: Any) -> Any:
@@ -183,7 +183,7 @@ def _wrap_thread_handler(original: Any) -> Any:
 def _wrap_async_to_sync_call(original: Any) -> Any:
     # Runs on the sync caller's thread, which blocks (or runs thread-sensitive
     # work sent back to it) until the coroutine finishes on some loop.
-    def __call__(self: AsyncToSync, *args: Any, **kwargs: Any) -> Any:
+    def call(self: AsyncToSync, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
             return original(self, *args, **kwargs)
@@ -191,7 +191,7 @@ def _wrap_async_to_sync_call(original: Any) -> Any:
             hooks.record(ASYNC_TO_SYNC, _label(self.awaitable), getattr(_hop, "loop", None),
                          started, time.perf_counter())
 
-    return __call__
+    return call
 
 
 def _wrap_main_wrap(original: Any) -> Any:

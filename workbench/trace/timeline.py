@@ -72,7 +72,9 @@ def draw_timeline(lanes: Sequence[Lane], *, title: str | None = None, width: flo
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     span_ms = max((e.end for lane in lanes for e in lane.events), default=0.0) * 1000 or 1.0
-    ticks, titles, kinds_seen = [], [], set()
+    ticks: list[float] = []
+    titles: list[str] = []
+    kinds_seen: set[str] = set()
     for position, lane in enumerate(lanes):
         top = -position  # the first lane (the event loop's) at the top
         _draw_lane(axes, lane, top, span_ms, kinds_seen)
@@ -97,7 +99,7 @@ def _draw_lane(axes: Any, lane: Lane, top: float, span_ms: float, kinds_seen: se
     rows = pack_rows(events)
     count = max(rows, default=0) + 1
     height = 0.8 / count
-    for event, row in zip(events, rows):
+    for event, row in zip(events, rows, strict=True):
         colour, _ = STYLES.get(event.kind, ("#7f7f7f", event.kind))
         kinds_seen.add(event.kind)
         y = top + 0.4 - (row + 1) * height
