@@ -34,7 +34,7 @@ class LoopLagProbe:
 
     async def __aenter__(self) -> LoopLagProbe:
         if self._task is not None:
-            raise WorkbenchError("this probe is already measuring; use a new workbench.loop_lag() for each block")
+            raise WorkbenchError("this probe is already measuring; use a new loop_lag() for each block")
         self._task = asyncio.get_running_loop().create_task(self._tick(), name="workbench-loop-lag")
         # Let the ticker start (and set its first wake-up time) before the
         # block runs, so a blocking call at the very start is measured too.
