@@ -33,6 +33,7 @@ def test_public_names_are_pinned():
         "setup",
         "start_postgres",
         "start_redis",
+        "stop_servers",
         "trace",
     ]
     for name in workbench.__all__:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .bootstrap import Workbench, setup
 from .checks import CheckResult, check
+from .cleanup import stop_servers
 from .communicators import communicator
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .endpoints import LocalEndpoint, local_endpoint
@@ -53,12 +54,15 @@ __all__ = [
     "setup",
     "start_postgres",
     "start_redis",
+    "stop_servers",
     "trace",
 ]
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
-    """Called by ``%load_ext workbench``: register ``%%sync`` and ``%context``."""
-    from .magics import register
+    """Called by ``%load_ext workbench`` (and by ``setup()`` in IPython): add ``%%sync`` and
+    ``%context``, and one-line next steps for out-of-order mistakes (``workbench.hints``)."""
+    from . import hints, magics
 
-    register(ipython)
+    magics.register(ipython)
+    hints.install(ipython)

@@ -19,6 +19,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from .cleanup import track
+
 if TYPE_CHECKING:
     import trustme
 
@@ -217,4 +219,6 @@ def local_endpoint(*, tls: bool = False, hostnames: Sequence[str] = ("localhost"
     With ``tls=True`` the certificate names ``hostnames`` and comes from a new
     certificate authority; ``endpoint.trusting_context()`` trusts it.
     """
-    return LocalEndpoint(tls=tls, hostnames=hostnames)
+    endpoint = LocalEndpoint(tls=tls, hostnames=hostnames)
+    track(endpoint)
+    return endpoint

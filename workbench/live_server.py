@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Literal, TypeVar
 
 from .application import project_application
+from .cleanup import track
 from .errors import WorkbenchError
 from .sessions import login_cookies
 
@@ -55,6 +56,7 @@ def serve(
         runner = _UvicornRunner(application, port) if server == "uvicorn" else _DaphneRunner(application, port)
         runner.start()
         _current = LiveServer(server, runner)
+        track(_current)
         return _current
 
 
@@ -107,6 +109,8 @@ class LiveServer:
     def stop(self) -> None:
         """Stop the server and wait for its thread (open WebSockets are closed). Idempotent."""
         self._runner.stop()
+
+    close = stop  # what workbench.stop_servers() calls on everything it stops
 
     def __enter__(self) -> LiveServer:
         return self

@@ -14,6 +14,8 @@ from typing import Any
 from IPython.core.interactiveshell import InteractiveShell
 
 from .context import describe_context, run_sync_blocking
+from .errors import WorkbenchError
+from .hints import NOT_SET_UP, django_is_set_up
 
 
 class _Rendered:
@@ -36,6 +38,8 @@ class _Rendered:
 
 def run_sync_cell(shell: InteractiveShell, cell: str) -> _Rendered | None:
     """``%%sync``: run ``cell`` as sync code on the ORM's worker thread (names it assigns stay)."""
+    if not django_is_set_up():
+        raise WorkbenchError(NOT_SET_UP)
     source = shell.transform_cell(cell)
     tree = ast.parse(source, filename="<%%sync cell>")
     last_expression = None

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .cleanup import track
 from .environment import SERVER_BINARIES_ENV
 from .errors import ServiceUnavailable
 
@@ -498,6 +499,7 @@ def start_postgres(*, install: bool | None = None) -> LocalService:
     server = LocalService("postgresql", f"postgresql://workbench@127.0.0.1:{port}/workbench", port, base,
                           start, stop, kill, source=program.source)
     atexit.register(server.close)
+    track(server)
     return server
 
 
@@ -542,4 +544,5 @@ def start_redis(*, install: bool | None = None, persist: bool = False) -> LocalS
     start()
     server = LocalService("redis", f"redis://127.0.0.1:{port}/0", port, base, start, stop, kill, source=program.source)
     atexit.register(server.close)
+    track(server)
     return server
