@@ -22,6 +22,7 @@ from .expect import expect
 from .live_server import LiveServer, serve
 from .paths import lesson_file
 from .probes import LoopLagProbe, loop_lag
+from .pytest_run import PytestRun, run_pytest
 from .services import LocalServer, LocalService, start_postgres, start_redis
 from .trace import Trace, trace
 
@@ -37,6 +38,7 @@ __all__ = [
     "LocalServer",
     "LocalService",
     "LoopLagProbe",
+    "PytestRun",
     "ServiceUnavailable",
     "Trace",
     "Workbench",
@@ -49,6 +51,7 @@ __all__ = [
     "lesson_file",
     "local_endpoint",
     "loop_lag",
+    "run_pytest",
     "run_sync",
     "serve",
     "setup",

@@ -11,7 +11,7 @@ def test_versions_are_those_installed():
     from importlib import metadata
 
     findings = {finding.label: finding for finding in doctor.versions()}
-    assert findings["Django"].detail == metadata.version("Django") and findings["Django"].ok
+    assert findings["Django"].detail.startswith(metadata.version("Django")) and findings["Django"].ok
     assert findings["Channels"].detail == metadata.version("channels")
     assert findings["ipykernel"].ok
     assert findings["Python"].detail == ".".join(map(str, sys.version_info[:3]))
@@ -72,8 +72,39 @@ def test_the_command_prints_every_finding_and_exits_1_on_a_problem():
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "workbench doctor"
-    labels = ["Python", "Django", "Channels", "ipykernel", "a cell", "database", "channel layer"]
+    labels = ["Python", "Django", "Channels", "ipykernel", "a cell", "pytest", "matplotlib", "PostgreSQL", "Redis",
+              "database", "channel layer"]
     assert [line[4:].split("  ")[0].strip() for line in lines if line.startswith(("  ✔", "  ✘"))] == labels
     assert "next: start the server at 127.0.0.1" in result.stdout
     assert "secret" not in result.stdout
-    assert lines[-1] == "1 problem(s): follow the next steps above, then run `workbench doctor` again."
+    assert lines[-2] == "1 problem(s): the lessons would fail here."
+    assert lines[-1].startswith("One command fixes it: start the server at 127.0.0.1")
+
+
+def test_each_requirement_names_the_lessons_that_need_it():
+    needs = doctor.lesson_needs()
+    assert "05-common-issues" in needs["pytest"] and "06-testing-patterns" in needs["pytest"]
+    assert needs["PostgreSQL"] == needs["Redis"] == ["07-configuration"]
+    assert "00-getting-started" not in {lesson for lessons in needs.values() for lesson in lessons}
+
+
+def test_a_missing_package_breaks_exactly_the_lessons_that_import_it():
+    _, report = doctor.ask_kernel()
+    assert report is not None
+    assert all(report["packages"].values()) and all("version" in s for s in report["servers"].values())
+    report["packages"]["pytest_django"] = None  # as in an environment without the lab extra's pytest
+    findings = {f.label: f for f in doctor.lesson_requirements(report, doctor.lesson_needs())}
+    pytest_finding = findings["pytest"]
+    assert not pytest_finding.ok and "pytest_django not installed" in pytest_finding.detail
+    assert pytest_finding.lessons == ("05-common-issues", "06-testing-patterns")
+    assert "pip install -e '.[lab]'" in pytest_finding.next_step
+    assert findings["PostgreSQL"].ok and findings["PostgreSQL"].detail.startswith("PostgreSQL 18.")
+    verdict = doctor.render([pytest_finding]).splitlines()
+    assert verdict[-2] == "1 problem(s): lessons 05-common-issues, 06-testing-patterns would fail here."
+    assert verdict[-1].startswith("One command fixes it: ") and "'.[lab]'" in verdict[-1]
+
+
+def test_a_newer_django_is_supported_and_an_older_one_is_not():
+    assert doctor._django("6.1.3").ok and "supported" in doctor._django("6.1.3").detail
+    assert not doctor._django("5.1.4").ok and "pip install -e '.[lab]'" in doctor._django("5.1.4").next_step
+    assert not doctor._django("7.0").ok
