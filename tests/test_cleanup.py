@@ -1,19 +1,28 @@
-"""``stop_servers()``: a lesson's last cell ends whatever the kernel started, whichever cells ran."""
+"""``stop_servers()``: a lesson's last cell ends whatever the kernel started, whichever cells ran.
 
-import workbench
-from workbench.services import is_listening
-
-
-def test_stop_servers_ends_every_server_started_and_is_safe_to_repeat():
-    endpoint = workbench.local_endpoint()
-    redis_server = workbench.start_redis()
-    stopped = workbench.stop_servers()
-    assert stopped == [endpoint, redis_server]
-    assert repr(redis_server) == "<LocalService redis on 127.0.0.1 (stopped)>"
-    assert repr(endpoint) == "<LocalEndpoint http closed>"
-    assert not is_listening("127.0.0.1", redis_server.port) and not is_listening("127.0.0.1", endpoint.port)
-    assert workbench.stop_servers() == []  # nothing left, nothing raised
+Each test runs in a fresh interpreter: ``stop_servers()`` ends everything the
+process started, and this test process shares servers between tests.
+"""
 
 
-def test_stop_servers_with_nothing_started_does_nothing():
-    assert workbench.stop_servers() == []
+def test_stop_servers_ends_every_server_started_and_is_safe_to_repeat(run_python):
+    result = run_python("""
+        import workbench
+        from workbench.services import is_listening
+
+        endpoint = workbench.local_endpoint()
+        redis_server = workbench.start_redis()
+        stopped = workbench.stop_servers()
+        assert stopped == [endpoint, redis_server], stopped
+        assert not is_listening("127.0.0.1", redis_server.port) and not is_listening("127.0.0.1", endpoint.port)
+        print(stopped)
+        print(workbench.stop_servers())  # nothing left, nothing raised
+    """)
+    assert result.stdout.splitlines() == [
+        "[<LocalEndpoint http closed>, <LocalService redis on 127.0.0.1 (stopped)>]",
+        "[]",
+    ]
+
+
+def test_stop_servers_with_nothing_started_does_nothing(run_python):
+    assert run_python("import workbench; print(workbench.stop_servers())").stdout.strip() == "[]"

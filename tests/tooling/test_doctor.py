@@ -78,7 +78,7 @@ def test_the_command_prints_every_finding_and_exits_1_on_a_problem():
     assert "next: start the server at 127.0.0.1" in result.stdout
     assert "secret" not in result.stdout
     assert lines[-2] == "1 problem(s): the lessons would fail here."
-    assert lines[-1].startswith("One command fixes it: start the server at 127.0.0.1")
+    assert lines[-1] == "Follow the next steps above, then run `workbench doctor` again."
 
 
 def test_each_requirement_names_the_lessons_that_need_it():
@@ -101,7 +101,7 @@ def test_a_missing_package_breaks_exactly_the_lessons_that_import_it():
     assert findings["PostgreSQL"].ok and findings["PostgreSQL"].detail.startswith("PostgreSQL 18.")
     verdict = doctor.render([pytest_finding]).splitlines()
     assert verdict[-2] == "1 problem(s): lessons 05-common-issues, 06-testing-patterns would fail here."
-    assert verdict[-1].startswith("One command fixes it: ") and "'.[lab]'" in verdict[-1]
+    assert verdict[-1] == f"One command fixes it: `{doctor.SETUP}`; then run `workbench doctor` again."
 
 
 def test_a_newer_django_is_supported_and_an_older_one_is_not():

@@ -55,7 +55,8 @@ NEWER_DJANGO = re.compile(r"Django 6\.\d")
 class Finding:
     """One line of the diagnosis; ``next_step`` says what to do when ``ok`` is False.
 
-    ``lessons`` are the lessons a problem breaks (empty: all of them, or none).
+    ``lessons`` are the lessons a problem breaks (empty: all of them, or none);
+    ``command`` is the shell command that fixes it, when one does.
     """
 
     ok: bool
@@ -63,6 +64,7 @@ class Finding:
     detail: str
     next_step: str = ""
     lessons: tuple[str, ...] = field(default=())
+    command: str = ""
 
     def __str__(self) -> str:
         line = f"  {'✔' if self.ok else '✘'} {self.label:<15}{self.detail}"
@@ -111,7 +113,7 @@ def _django(version: str) -> Finding:
             f"on the newest 6.x with the same outputs{note}",
         )
     return Finding(False, "Django", f"{version}: the lessons need the 5.2 LTS (or a 6.x release)",
-                   f"run `{SETUP}` in this venv (it installs Django 5.2)")
+                   f"run `{SETUP}` in this venv (it installs Django 5.2)", command=SETUP)
 
 
 def versions() -> list[Finding]:
@@ -128,13 +130,14 @@ def versions() -> list[Finding]:
         try:
             version = metadata.version(package)
         except metadata.PackageNotFoundError:
-            findings.append(Finding(False, label, "not installed", f"run `{SETUP}` in this venv"))
+            findings.append(Finding(False, label, "not installed", f"run `{SETUP}` in this venv", command=SETUP))
             continue
         if check is None:
             findings.append(_django(version))
         else:
             findings.append(
-                Finding(check(version), label, version, f"the lessons need {wanted}: run `{SETUP}` in this venv")
+                Finding(check(version), label, version, f"the lessons need {wanted}: run `{SETUP}` in this venv",
+                        command=SETUP)
             )
     return findings
 
@@ -175,7 +178,7 @@ def ask_kernel(kernel_name: str = "python3", timeout: float = 120) -> tuple[Find
     if importlib.util.find_spec("jupyter_client") is None:
         return Finding(
             False, label, "cannot start a kernel: jupyter_client (from the lab extra) is not installed",
-            f"run `{SETUP}`, then start JupyterLab with `workbench lab`",
+            f"run `{SETUP}`, then start JupyterLab with `workbench lab`", command=SETUP,
         ), None
     from jupyter_client.manager import start_new_kernel
 
@@ -250,7 +253,7 @@ def lesson_requirements(report: dict[str, Any] | None, needs: Mapping[str, list[
             if absent:
                 findings.append(Finding(
                     False, need, f"{', '.join(absent)} not installed for the kernel's Python ({report['python']})",
-                    f"run `{SETUP}`, then restart the kernel", tuple(lessons),
+                    f"run `{SETUP}`, then restart the kernel", tuple(lessons), command=SETUP,
                 ))
             else:
                 shown = ", ".join(f"{module} {version}" for module, version in versions.items())
@@ -363,10 +366,10 @@ def render(findings: list[Finding]) -> str:
     broken = sorted({lesson for problem in problems for lesson in problem.lessons})
     scope = f"lessons {', '.join(broken)} would fail here" if broken and all(p.lessons for p in problems) else (
         "the lessons would fail here")
-    fixes = sorted({p.next_step for p in problems if p.next_step})
+    commands = {p.command for p in problems}
     lines.append(f"{len(problems)} problem(s): {scope}.")
-    if len(fixes) == 1:
-        lines.append(f"One command fixes it: {fixes[0]}; then run `workbench doctor` again.")
+    if len(commands) == 1 and "" not in commands:
+        lines.append(f"One command fixes it: `{commands.pop()}`; then run `workbench doctor` again.")
     else:
         lines.append("Follow the next steps above, then run `workbench doctor` again.")
     return "\n".join(lines)

@@ -80,7 +80,7 @@ def execute_twice(path: Path, *, timeout: int = 120) -> tuple[NotebookNode, Note
 def run_execute_command(args: argparse.Namespace, extra: list[str]) -> int:
     """Re-execute lessons and exercises in place so their stored outputs come from a real run."""
     require_checkout()
-    extras.require("lab", command="execute")
+    extras.require("lab", command="execute", needs=["ipykernel", "jupyter_client", "nbclient", "nbformat"])
     for path in notebook_arguments(args.notebooks, lesson_paths() + exercise_paths()):
         print(f"workbench: executing {shown(path)}", flush=True)
         execute_notebook(path, write=True)

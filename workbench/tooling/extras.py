@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import WorkbenchError
@@ -32,14 +33,17 @@ def install_command(extra: str) -> str:
     return f"{shown} -m pip install -e '.[{extra}]'"
 
 
-def missing(extra: str) -> list[str]:
-    """The packages of ``extra`` that cannot be imported here."""
-    return [name for name in EXTRAS[extra] if importlib.util.find_spec(name) is None]
+def missing(extra: str, needs: Sequence[str] | None = None) -> list[str]:
+    """The packages of ``extra`` (or just those in ``needs``) that cannot be imported here."""
+    return [name for name in (EXTRAS[extra] if needs is None else needs) if importlib.util.find_spec(name) is None]
 
 
-def require(extra: str, *, command: str) -> None:
-    """Raise ``MissingExtra`` naming the packages and the install command, unless ``extra`` is installed."""
-    absent = missing(extra)
+def require(extra: str, *, command: str, needs: Sequence[str] | None = None) -> None:
+    """Raise ``MissingExtra`` naming the absent packages and the install command.
+
+    ``needs`` narrows the check to the packages of ``extra`` that ``command`` imports.
+    """
+    absent = missing(extra, needs)
     if absent:
         raise MissingExtra(
             f"`workbench {command}` needs {', '.join(absent)}, from the {extra!r} extra, which this "

@@ -142,7 +142,7 @@ def write_student_versions(paths: Iterable[Path], output: Path) -> list[Path]:
 def run_student_command(args: argparse.Namespace, extra: list[str]) -> int:
     """Write the student version of each exercise to the build folder."""
     require_checkout()
-    extras.require("lab", command="student")
+    extras.require("lab", command="student", needs=["nbformat"])
     paths = notebook_arguments(args.exercises, exercise_paths())
     output = Path(args.output).resolve()
     for path in write_student_versions(paths, output):
