@@ -13,7 +13,7 @@ def test_stop_servers_ends_every_server_started_and_is_safe_to_repeat(run_python
         endpoint = workbench.local_endpoint()
         redis_server = workbench.start_redis()
         stopped = workbench.stop_servers()
-        assert stopped == [endpoint, redis_server], stopped
+        assert stopped == [endpoint, redis_server], stopped  # sorted by repr
         assert not is_listening("127.0.0.1", redis_server.port) and not is_listening("127.0.0.1", endpoint.port)
         print(stopped)
         print(workbench.stop_servers())  # nothing left, nothing raised

@@ -30,11 +30,13 @@ def stop_servers() -> list[Stoppable]:
     """Stop every server this process started and is still tracking; return them (their reprs say "stopped").
 
     Safe to call at any time, any number of times: a server already stopped
-    is stopped again harmlessly, and each is forgotten once stopped.
+    is stopped again harmlessly, and each is forgotten once stopped. The list
+    is sorted by repr, so a lesson's output is the same whichever server
+    (started on another thread, say) registered first.
     """
     with _lock:
         started = list(_started)
         _started.clear()
     for server in reversed(started):  # the last started first: a client before the server it uses
         server.close()
-    return started
+    return sorted(started, key=repr)
