@@ -113,8 +113,8 @@ def machine_note() -> str:
 
 # -- servers ----------------------------------------------------------------
 
-POSTGRES_ENV = "WORKBENCH_TEST_POSTGRES_URL"  # the same names `workbench test` sets
-REDIS_ENV = "WORKBENCH_TEST_REDIS_URL"
+from workbench.environment import TEST_POSTGRES_ENV as POSTGRES_ENV  # noqa: E402 - the names `workbench test` sets
+from workbench.environment import TEST_REDIS_ENV as REDIS_ENV  # noqa: E402
 
 
 @contextmanager
