@@ -161,3 +161,30 @@ def test_interrupting_the_kernel_leaves_its_servers_running():
     finally:
         child.kill()
         child.wait()
+
+
+def test_servers_a_notebook_kernel_started_die_when_the_kernel_is_killed(tmp_path):
+    """As a crashed or killed Jupyter kernel: jupyter_client's kill sends SIGKILL to the kernel."""
+    import json
+    import subprocess
+
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(
+        kernel_name="python3", cwd=str(tmp_path), startup_timeout=300,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    printed = []
+    try:
+        client.execute_interactive(
+            "import json, workbench\n"
+            "servers = [workbench.start_postgres(), workbench.start_redis()]\n"
+            "print(json.dumps([[s.port for s in servers], [str(s.data_dir) for s in servers]]))",
+            timeout=120,
+            output_hook=lambda m: printed.append(m["content"]["text"]) if m["msg_type"] == "stream" else None,
+        )
+    finally:
+        client.stop_channels()
+        manager.kill_kernel()  # SIGKILL: nothing in the kernel gets to clean up
+    ports, folders = json.loads("".join(printed))
+    assert _gone(ports, [Path(folder) for folder in folders]), "a server outlived its killed kernel"
