@@ -147,6 +147,17 @@ def test_a_sphinx_warning_fails_the_build(tmp_path):
         build_docs([lesson_with(tmp_path, dangling_link)], output=tmp_path / "out")
 
 
+def test_a_page_that_includes_a_missing_file_fails_the_build_naming_it(tmp_path, monkeypatch):
+    from workbench.tooling import docs
+
+    copy = tmp_path / "docs"
+    shutil.copytree(DOCS, copy, ignore=shutil.ignore_patterns("_build"))
+    (copy / "reference" / "gone.md").write_text("```{include} /_repository/benchmarks/GONE.md\n```\n")
+    monkeypatch.setattr(docs, "DOCS", copy)
+    with pytest.raises(DocsBuildError, match=r"reference/gone.md includes /_repository/benchmarks/GONE.md"):
+        build_docs(lesson_paths()[:1], output=tmp_path / "out")
+
+
 def test_executing_fails_on_a_cell_error(tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()

@@ -145,7 +145,7 @@ def _stage(lessons: Sequence[Path], source: Path) -> Path:
             original = PROJECT_ROOT / included
             if not original.is_file():
                 raise DocsBuildError(
-                    f"{page.relative_to(PROJECT_ROOT)} includes /{REPOSITORY_FOLDER}/{included}, but the "
+                    f"{shown(page)} includes /{REPOSITORY_FOLDER}/{included}, but the "
                     f"checkout has no {included}: name a file of the repository, e.g. benchmarks/README.md."
                 )
             copy = source / REPOSITORY_FOLDER / included
