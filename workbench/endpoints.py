@@ -66,6 +66,7 @@ class LocalEndpoint:
 
     @property
     def scheme(self) -> str:
+        """``"https"`` with ``tls=True``, else ``"http"``."""
         return "https" if self.tls else "http"
 
     @property

@@ -82,6 +82,7 @@ class LiveServer:
 
     @property
     def running(self) -> bool:
+        """Whether the server thread is still serving (False after ``stop()``)."""
         return self._runner.running
 
     async def call(self, coro: Coroutine[Any, Any, R]) -> R:

@@ -344,6 +344,7 @@ class LocalService:
             self.running = True
 
     def restart(self) -> None:
+        """``stop()``, then ``start()``: the same port and the same data."""
         self.stop()
         self.start()
 

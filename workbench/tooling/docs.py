@@ -1,9 +1,17 @@
-"""The lessons site: Sphinx + MyST-NB over the executed lessons, one page each.
+"""The site: Sphinx + MyST-NB over the pages of docs/ and the executed lessons, one page each.
 
-``build_docs`` copies ``docs/index.md`` and the lessons (with the folders
-they use, such as ``scripts/``) into ``<output>/source``, then runs
-``sphinx-build -W`` with ``docs/conf.py``. The index's toctree globs the
-lessons, so they appear in lesson order and a new lesson needs no edit here.
+``build_docs`` copies the pages of ``docs/`` (``index.md``, ``guides/``,
+``reference/``: every ``.md`` file outside ``_build``), the repository files
+they include and the lessons (with the folders they use, such as
+``scripts/``) into ``<output>/source``, then runs ``sphinx-build -W`` with
+``docs/conf.py``. The index's toctree globs the lessons, so they appear in
+lesson order and a new lesson needs no edit; a new page goes into one of the
+index's toctrees (Sphinx warns, and so fails the build, about a page in none).
+
+A page includes a repository file (``README.md``, ``benchmarks/README.md``)
+with MyST's include directive on the path ``/_repository/<path in the
+checkout>``: the staging copies each file so named to that place, so the
+figures and tables live once, in the file the repository shows.
 
 A site must not show a wrong output, so the build fails when a lesson has a
 cell that was never run or an error output (stored outputs), when a cell
@@ -14,6 +22,7 @@ raises (``execute=True`` runs each staged lesson in a fresh kernel, as
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import WorkbenchError
-from ..paths import DOCS, lesson_paths
+from ..paths import DOCS, PROJECT_ROOT, lesson_paths
 from . import extras
 from .checkout import require_checkout, shown
 
@@ -30,6 +39,9 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 DOCS_BUILD = DOCS / "_build"
+# Where the staged source keeps the repository files that pages include.
+REPOSITORY_FOLDER = "_repository"
+INCLUDE = re.compile(r"^```\{include\}\s+/" + REPOSITORY_FOLDER + r"/(\S+)\s*$", re.M)
 
 
 class DocsBuildError(WorkbenchError):
@@ -111,11 +123,34 @@ def _run(staged: Sequence[Path]) -> list[str]:
     return problems
 
 
+def pages() -> list[Path]:
+    """The site's own pages: every ``.md`` file of ``docs/`` outside its build folder."""
+    return sorted(path for path in DOCS.rglob("*.md") if "_build" not in path.relative_to(DOCS).parts)
+
+
+def included_files(page: Path) -> list[str]:
+    """The repository files ``page`` includes (``/_repository/<path>``), as paths in the checkout."""
+    return INCLUDE.findall(page.read_text())
+
+
 def _stage(lessons: Sequence[Path], source: Path) -> Path:
-    """A Sphinx source folder: index.md, and lessons/ with the lessons and their folders."""
+    """A Sphinx source folder: the pages and what they include, and lessons/ with the lessons and their folders."""
     shutil.rmtree(source, ignore_errors=True)
     (source / "lessons").mkdir(parents=True)
-    shutil.copy2(DOCS / "index.md", source / "index.md")
+    for page in pages():
+        target = source / page.relative_to(DOCS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(page, target)
+        for included in included_files(page):
+            original = PROJECT_ROOT / included
+            if not original.is_file():
+                raise DocsBuildError(
+                    f"{shown(page)} includes /{REPOSITORY_FOLDER}/{included}, but the "
+                    f"checkout has no {included}: name a file of the repository, e.g. benchmarks/README.md."
+                )
+            copy = source / REPOSITORY_FOLDER / included
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(original, copy)
     folders = {lesson.parent for lesson in lessons}
     for folder in folders:
         # Support folders (scripts/, data…) go along for --execute; other

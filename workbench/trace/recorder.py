@@ -119,6 +119,7 @@ class Trace:
 
     @property
     def queries(self) -> list[TraceEvent]:
+        """The ORM queries recorded, in the order they started."""
         return self.of_kind(QUERY)
 
     def lanes(self) -> list[Lane]:
