@@ -185,6 +185,6 @@ def test_servers_a_notebook_kernel_started_die_when_the_kernel_is_killed(tmp_pat
         )
     finally:
         client.stop_channels()
-        manager.kill_kernel()  # SIGKILL: nothing in the kernel gets to clean up
+        manager.shutdown_kernel(now=True)  # SIGKILL to its process group: nothing in the kernel cleans up
     ports, folders = json.loads("".join(printed))
     assert _gone(ports, [Path(folder) for folder in folders]), "a server outlived its killed kernel"
