@@ -1,7 +1,10 @@
-"""``local_endpoint()``: a small HTTP or HTTPS server on loopback, for lessons.
+"""``local_endpoint()``: a stand-in for an external web API (HTTP or HTTPS) on loopback, for lessons.
 
-Lessons call web services without the internet: this serves JSON from a
-background thread of the kernel. With ``tls=True`` it serves HTTPS with a
+Lessons call web services without the internet: an endpoint answers with JSON
+from a background thread of the kernel (Python's ``http.server``). In the
+workbench's words, a *server* runs the sample project (``serve()``, ``workbench
+serve``), a *service* is PostgreSQL or Redis (``start_postgres()``), and an
+*endpoint* is this: the far side of an API call. With ``tls=True`` it serves HTTPS with a
 certificate from a certificate authority made for it (``trustme``), and hands
 clients an ``ssl.SSLContext`` that trusts exactly that authority, so a
 lesson shows real certificate checks passing, never ``verify=False``.
@@ -28,7 +31,7 @@ MAX_DELAY = 5.0  # seconds: a lesson's request never holds a server thread longe
 
 
 class LocalEndpoint:
-    """A running loopback server: ``GET`` any path returns JSON; ``?delay=0.2`` waits first.
+    """A running endpoint on loopback: ``GET`` any path returns JSON; ``?delay=0.2`` waits first.
 
     It answers with ``{"path": ..., "delay": ...}``, counts the requests it
     served, and records the most requests it held at once (``most_at_once``),
@@ -215,7 +218,7 @@ def _delay_from(query: str) -> float:
 
 
 def local_endpoint(*, tls: bool = False, hostnames: Sequence[str] = ("localhost", "127.0.0.1")) -> LocalEndpoint:
-    """Start a loopback HTTP server (HTTPS with ``tls=True``) on a free port; close it when done.
+    """Start an HTTP endpoint (HTTPS with ``tls=True``) on a free loopback port; close it when done.
 
     With ``tls=True`` the certificate names ``hostnames`` and comes from a new
     certificate authority; ``endpoint.trusting_context()`` trusts it.

@@ -86,7 +86,7 @@ class WorkshopProcess:
         # uvicorn spawns its workers with multiprocessing (not its resource tracker, also a child).
         return [child.pid for child in parent.children() if "spawn_main" in " ".join(child.cmdline())]
 
-    def worker_of(self, client_address: tuple[str, int], timeout: float = 5.0) -> int | None:
+    def worker_of(self, client_address: tuple[str, int], timeout: float = 30.0) -> int | None:
         """The pid of the worker that accepted the connection whose client end is ``client_address``.
 
         A client's ``connect()`` returns once the kernel has queued the
