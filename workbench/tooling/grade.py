@@ -707,10 +707,10 @@ def run_grade_command(args: argparse.Namespace, extra: list[str]) -> int:
 
     if args.jobs < 1 or args.timeout <= 0:
         raise UsageError(f"--jobs must be 1 or more and --timeout above 0; got --jobs {args.jobs} --timeout {args.timeout}.")
-    exercises = load_exercises(Path(args.exercises).resolve())
+    exercises = load_exercises(Path(args.exercise_folder).resolve())
     jobs, strangers = find_submissions(Path(args.submissions).resolve(), exercises)
     for name in strangers:
-        print(f"workbench grade: skipped {name}: no exercise of that name in {args.exercises}", file=sys.stderr)
+        print(f"workbench grade: skipped {name}: no exercise of that name in {args.exercise_folder}", file=sys.stderr)
     learners = len({learner for learner, _, _ in jobs})
     print(f"workbench: grading {len(jobs)} notebook(s) of {learners} learner(s), {args.jobs} at a time", flush=True)
     started = time.monotonic()
@@ -746,7 +746,10 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )
     grade.add_argument("submissions", metavar="SUBMISSIONS", help="folder of <learner>/<exercise>.ipynb")
     grade.add_argument("-o", "--output", required=True, metavar="OUT", help="folder for the gradebook and feedback")
-    grade.add_argument("--exercises", default=str(EXERCISES), help="the instructor's exercises (default: notebooks/exercises)")
+    grade.add_argument(
+        "--exercises", dest="exercise_folder", default=str(EXERCISES),
+        help="the instructor's exercises (default: notebooks/exercises)",
+    )
     grade.add_argument(
         "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="notebooks graded at once (default: the cores)"
     )
