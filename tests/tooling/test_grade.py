@@ -1,5 +1,6 @@
 """``workbench grade``: submissions graded by the instructor's checks, in fresh kernels, feedback without hidden text."""
 
+import copy
 import csv
 import shutil
 
@@ -7,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tests.tooling.conftest import workbench
+from tests.tooling.conftest import nbgrader, nbgrader_course, workbench
 from workbench.paths import EXERCISES
 from workbench.tooling import grade
 from workbench.tooling.checkout import UsageError
@@ -32,7 +33,7 @@ await workbench.check(
 ### END HIDDEN TESTS"""
 
 
-def nbgrader(grade_id, *, solution=False, points=None):
+def marked(grade_id, *, solution=False, points=None):
     meta = {"grade": points is not None, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
             "solution": solution, "task": False}
     if points is not None:
@@ -43,9 +44,9 @@ def nbgrader(grade_id, *, solution=False, points=None):
 def small_exercise():
     return new_notebook(cells=[
         new_markdown_cell("# Exercise: double"),
-        new_code_cell("import workbench", metadata=nbgrader("setup")),
-        new_code_cell(ANSWER, metadata=nbgrader("double-answer", solution=True)),
-        new_code_cell(CHECKS, metadata=nbgrader("double-checks", points=2)),
+        new_code_cell("import workbench", metadata=marked("setup")),
+        new_code_cell(ANSWER, metadata=marked("double-answer", solution=True)),
+        new_code_cell(CHECKS, metadata=marked("double-checks", points=2)),
     ])
 
 
@@ -122,7 +123,7 @@ def test_a_notebook_without_answers_or_checks_is_refused(tmp_path):
 def test_answers_are_found_by_grade_id_then_by_the_names_they_define(exercises):
     exercise = grade.load_exercise(exercises / "double.ipynb")
     by_id = handed_out(answer="def double(x):\n    return x + x")
-    copied = new_code_cell("def double(x):\n    return 0", metadata=nbgrader("double-answer", solution=True))
+    copied = new_code_cell("def double(x):\n    return 0", metadata=marked("double-answer", solution=True))
     by_id.cells.append(copied)  # a learner's copy of the cell, further down: the last one counts
     assert grade.match_answers(exercise.answers, by_id.cells) == [copied]
     no_metadata = [new_code_cell("import math"), new_code_cell("def double(x):\n    return x * 2")]
@@ -315,3 +316,28 @@ def test_a_learner_who_handed_in_only_some_exercises_gets_a_not_submitted_row(ex
     missing = grade.grade_submission("bo", jobs[2][1], None, timeout=10, work=tmp_path)
     assert (missing.status, missing.passed, missing.total) == (grade.NOT_SUBMITTED, 0, 2)
     assert "No notebook double-again.ipynb was handed in." in grade.feedback_page(missing)
+
+
+def test_nbgrader_autograde_scores_the_same_room_as_workbench_grade(tmp_path):
+    exercise = EXERCISES / "00-getting-started.ipynb"
+    course = nbgrader_course(tmp_path / "course", "exercises", [exercise])
+    nbgrader(course, "generate_assignment", "exercises")
+    released = nbformat.read(course / "release" / "exercises" / exercise.name, as_version=4)
+    solved = nbformat.read(exercise, as_version=4)
+    task1 = next(a for a in grade.load_exercise(exercise).answers if a.grade_id == "task1-answer")
+    partial = copy.deepcopy(released)
+    answer = next(c for c in partial.cells if c.metadata["nbgrader"]["grade_id"] == "task1-answer")
+    answer.source = solved.cells[task1.cell].source
+    for learner, notebook in {"solved": solved, "untouched": released, "partial": partial}.items():
+        for folder in (course / "submitted" / learner / "exercises", tmp_path / "submissions" / learner):
+            folder.mkdir(parents=True)
+            nbformat.write(notebook, folder / exercise.name)
+    nbgrader(course, "autograde", "exercises")
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        theirs = {name: gradebook.find_submission("exercises", name).score for name in ("solved", "untouched", "partial")}
+    ours, _ = graded_by_learner(EXERCISES, tmp_path / "submissions")
+    # nbgrader scores a check cell all or nothing (one point per check); its hidden checks count too.
+    assert theirs == {"solved": 4, "untouched": 0, "partial": 2}
+    assert {learner: g.passed for learner, g in ours.items()} == theirs

@@ -1,16 +1,10 @@
 """Student versions: solutions become stubs, hidden checks and outputs go; nbgrader agrees."""
 
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tests.tooling.conftest import workbench
+from tests.tooling.conftest import nbgrader, nbgrader_course, workbench
 from workbench.paths import exercise_paths, lesson_paths
 from workbench.tooling.grade import load_exercise
 from workbench.tooling.student import StudentVersionError, student_version, write_student_versions
@@ -162,27 +156,6 @@ def test_student_refuses_a_notebook_without_solutions_and_says_why(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def nbgrader_generate_assignment(tmp_path, paths):
-    """nbgrader's own ``generate_assignment``, default settings, on ``paths``: its release folder."""
-    course = tmp_path / "course"  # nbgrader's layout: source/<assignment>/<notebook>
-    source = course / "source" / "exercises"
-    source.mkdir(parents=True)
-    for path in paths:
-        shutil.copy(path, source / path.name)
-    env = {
-        **os.environ,
-        # nbgrader runs the `alembic` command for its gradebook: the one installed beside this Python.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "no-user-config"),  # nbgrader's defaults, not this machine's
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", "exercises"],
-        cwd=course, env=env, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
-    return course / "release" / "exercises"
-
-
 def solution_lines(notebook):
     lines, inside = [], False
     for cell in notebook.cells:
@@ -195,7 +168,9 @@ def solution_lines(notebook):
 
 
 def test_nbgraders_generate_assignment_hands_out_no_answer_and_no_hidden_check_and_agrees(tmp_path):
-    release = nbgrader_generate_assignment(tmp_path, exercise_paths())
+    course = nbgrader_course(tmp_path / "course", "exercises", exercise_paths())
+    nbgrader(course, "generate_assignment", "exercises")
+    release = course / "release" / "exercises"
     for path in exercise_paths():
         solved = nbformat.read(path, as_version=4)
         theirs = nbformat.read(release / path.name, as_version=4)

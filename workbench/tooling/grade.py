@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..checks import NOT_YET, PASSED
-from ..environment import CHANNEL_LAYER_ENV, DATABASE_ENV
+from ..environment import CHANNEL_LAYER_ENV, DATABASE_ENV, NBGRADER_EXECUTION_ENV
 from ..errors import WorkbenchError
 from ..paths import EXERCISES
 from . import extras
@@ -375,7 +375,8 @@ def match_answers(answers: Sequence[AnswerCell], cells: Sequence[NotebookNode]) 
 
 def kernel_environment(work: Path) -> dict[str, str]:
     """The grading kernels' environment: each its own temporary database and in-memory layer."""
-    env = {name: value for name, value in os.environ.items() if name not in (DATABASE_ENV, CHANNEL_LAYER_ENV)}
+    ignored = (DATABASE_ENV, CHANNEL_LAYER_ENV, NBGRADER_EXECUTION_ENV)  # reports on stdout, where they are read
+    env = {name: value for name, value in os.environ.items() if name not in ignored}
     env["TMPDIR"] = str(work)  # what a killed kernel leaves goes when the run ends
     return env
 
