@@ -227,6 +227,8 @@ def test_a_room_of_every_kind_of_submission_is_graded_and_nothing_hidden_is_show
     }
     assert any("raised SyntaxError" in note for note in grades["gus"].notes)
     assert any("no answer cell like `def double(x):`" in note for note in grades["ed"].notes)
+    assert any("1 code cell(s) of your own" in note for note in grades["ed"].notes)
+    assert not any("of your own" in note for g in (grades["ada"], grades["cy"]) for note in g.notes)
 
     out = tmp_path / "out"
     grade.write_results(grades.values(), out)

@@ -127,6 +127,7 @@ class Exercise:
     notebook: NotebookNode
     answers: list[AnswerCell]
     checks: list[Check]
+    handed_out: frozenset[str] = frozenset()  # every cell's source as handed out, stripped
 
     @property
     def stem(self) -> str:
@@ -146,7 +147,12 @@ def load_exercise(path: Path) -> Exercise:
     notebook = nbformat.read(path, as_version=4)
     answers: list[AnswerCell] = []
     checks: list[Check] = []
+    handed_out: set[str] = set()
     for index, cell in enumerate(notebook.cells):
+        try:
+            handed_out.add(student_source(cell, index + 1)[0].strip())
+        except StudentVersionError as exc:
+            raise GradingError(f"{path.name}: {exc}") from None
         if has_solution_region(cell) or is_solution_cell(cell):
             try:
                 stub, _ = student_source(cell, index + 1)
@@ -165,7 +171,7 @@ def load_exercise(path: Path) -> Exercise:
             "cannot grade anything. Name a folder of exercises (notebooks with ### BEGIN SOLUTION "
             "regions and check cells) with --exercises."
         )
-    return Exercise(path.name, notebook, answers, checks)
+    return Exercise(path.name, notebook, answers, checks, frozenset(handed_out))
 
 
 _CHECK_LINE = re.compile(r"\bworkbench\.check\(")
@@ -314,8 +320,23 @@ def _grade(learner: str, exercise: Exercise, submission: Path | None, *, timeout
     finally:
         shutil.rmtree(cwd, ignore_errors=True)
     grade = Grade(learner, exercise, status, verdicts_of(exercise, graded, status, stopped_at, timeout), lost, graded=graded)
-    grade.notes = _notes(grade, timeout)
+    grade.notes = _notes(grade, timeout, own_code_cells(exercise, handed_in))
     return grade
+
+
+def own_code_cells(exercise: Exercise, handed_in: NotebookNode) -> int:
+    """How many code cells the learner added (neither an answer cell nor one handed out): they do not run."""
+    answers = {id(cell) for cell in match_answers(exercise.answers, handed_in.cells) if cell is not None}
+    known = {answer.grade_id for answer in exercise.answers} | {
+        cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in exercise.notebook.cells
+    }
+    return sum(
+        1
+        for cell in handed_in.cells
+        if cell.cell_type == "code" and cell.source.strip() and id(cell) not in answers
+        and cell.source.strip() not in exercise.handed_out
+        and cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") not in known - {None}
+    )
 
 
 def compose(exercise: Exercise, handed_in: NotebookNode) -> tuple[NotebookNode, list[AnswerCell]]:
@@ -481,13 +502,18 @@ def _one_line(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _notes(grade: Grade, timeout: float) -> list[str]:
-    """What the learner should know beyond the checks: lost answers, a crash, a hang."""
+def _notes(grade: Grade, timeout: float, own_cells: int = 0) -> list[str]:
+    """What the learner should know beyond the checks: lost answers, cells of their own, a crash, a hang."""
     notes = [
         f"Your notebook has no answer cell like {answer.shown} (deleted, or its cell metadata lost): "
         "its checks ran against the empty stub."
         for answer in grade.lost_answers
     ]
+    if own_cells:
+        notes.append(
+            f"Your notebook has {own_cells} code cell(s) of your own. Only the answer cells are graded, so "
+            "that code did not run: put whatever an answer needs inside its answer cell."
+        )
     if grade.graded is not None:
         answer_cells = {answer.cell: answer for answer in grade.exercise.answers}
         for index, cell in enumerate(grade.graded.cells):
