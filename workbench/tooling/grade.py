@@ -275,10 +275,10 @@ class Grade:
     def headline(self) -> str:
         """The score in one sentence; "All ... pass" only when the hidden checks pass too."""
         passed, total = self.count()
-        if passed == total:
-            return f"All {total} checks pass, hidden ones included."
         visible, visible_total = self.count(hidden=False)
         hidden, hidden_total = self.count(hidden=True)
+        if passed == total:
+            return f"All {total} checks pass" + (", hidden ones included." if hidden_total else ".")
         return (
             f"{passed} of {total} checks pass: {visible} of {visible_total} you can see in the exercise, "
             f"{hidden} of {hidden_total} hidden."
