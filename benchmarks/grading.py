@@ -4,7 +4,7 @@
 
 A synthetic room is made from the exercises: every learner hands in every
 exercise, as a full solution, the untouched student version or a partial
-answer (the first half of its answer cells written), in rotation; the
+answer (the first half of its solution regions written), in rotation; the
 default 17 learners hand in 102 notebooks. Each round grades those same
 submissions with three whole commands, in a rotating order:
 ``workbench grade --jobs 1``, ``workbench grade --jobs 2``, and nbgrader's
@@ -40,17 +40,31 @@ _SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*$")
 
 
 def submission(path: Path, kind: str):  # -> NotebookNode
-    """What a learner hands in: the student version with all, none or half of its answers written."""
+    """What a learner hands in: the student version with all, none or the first half of its answers written."""
     import nbformat
 
     solved = nbformat.read(path, as_version=4)
     handed_out = student_version(solved)
     answers = load_exercise(path).answers
-    written = {"solved": len(answers), "untouched": 0, "partial": (len(answers) + 1) // 2}[kind]
+    regions = sum(line.strip() == "### BEGIN SOLUTION" for a in answers for line in solved.cells[a.cell].source.splitlines())
+    written = {"solved": regions, "untouched": 0, "partial": (regions + 1) // 2}[kind]
     by_id = {cell.metadata["nbgrader"]["grade_id"]: cell for cell in handed_out.cells if "nbgrader" in cell.metadata}
-    for answer in answers[:written]:
-        source = solved.cells[answer.cell].source
-        by_id[answer.grade_id].source = "\n".join(line for line in source.splitlines() if not _SOLUTION_MARKER.match(line))
+    region = 0
+    for answer in answers:
+        lines: list[str] = []
+        inside = keep = False
+        for line in solved.cells[answer.cell].source.splitlines():
+            marker = _SOLUTION_MARKER.match(line)
+            if marker and marker[1] == "BEGIN":
+                inside, keep, region = True, region < written, region + 1
+                if not keep:  # the stub, as handed out
+                    indent = line[: len(line) - len(line.lstrip())]
+                    lines += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
+            elif marker:
+                inside = False
+            elif not inside or keep:
+                lines.append(line)
+        by_id[answer.grade_id].source = "\n".join(lines)
     return copy.deepcopy(handed_out)
 
 
