@@ -33,6 +33,7 @@ BENCHMARKS = {
     "ws_load": "WebSocket load: N clients in one room on live servers",
     "task_runner": "the task runner's cost per task beside asyncio.gather",
     "workshop": "exercises under nbval, student versions, the docs build",
+    "grading": "workbench grade --jobs 1 and 2 beside nbgrader autograde: notebooks per minute",
     "workshop_server": "workbench serve on PostgreSQL + Redis: clients held, messages/s, p99; 1 and 2 workers",
     "suite": "the whole test command, workbench test",
 }

@@ -27,6 +27,15 @@ def test_a_wrong_answer_says_what_was_expected_and_found_and_gives_the_hint(caps
     assert not result
 
 
+def test_under_nbgrader_a_not_yet_goes_to_stderr_so_nbgrader_scores_its_cell_nothing(capsys, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert workbench.check("right", 4, expected=4, hint="h")
+    assert not workbench.check("wrong", 5, expected=4, hint="count again")
+    captured = capsys.readouterr()
+    assert captured.out == "✔ Correct: right\n"
+    assert captured.err == "✘ Not yet: wrong\n    expected: 4\n    found:    5\n    hint: count again\n"
+
+
 def test_values_that_look_alike_show_their_types(capsys):
     workbench.check("a number", "3", expected=3, hint="return an int")
     out = capsys.readouterr().out

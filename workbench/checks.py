@@ -10,12 +10,19 @@ In a notebook, write every check as ``await workbench.check(...)``: async
 probes then run on the kernel's own event loop (so they can await the ORM or
 drive a consumer through a ``WebsocketCommunicator``), and sync probes work
 the same way.
+
+nbgrader's ``autograde`` gives a test cell its points unless the cell raises
+or writes to stderr; since a check never raises, under nbgrader (which sets
+``NBGRADER_EXECUTION`` in the kernel) a "not yet" report goes to stderr, so a
+check cell with any failing check, hidden ones included, scores nothing there.
+``workbench grade`` reads the reports themselves and scores each check.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import reprlib
 import sys
 import sysconfig
@@ -26,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .context import is_async_context
+from .environment import NBGRADER_EXECUTION_ENV
 from .expect import format_exception_line, mask_addresses
 
 PASSED = "✔ Correct:"
@@ -155,7 +163,8 @@ def _finish(what: str, problem: str | None, hint: str) -> CheckResult:
         lines += ["    " + line for line in problem.splitlines()]
         lines.append(f"    hint: {hint}")
         report = "\n".join(lines)
-    print(report, flush=True)
+    under_nbgrader = problem is not None and os.environ.get(NBGRADER_EXECUTION_ENV)
+    print(report, file=sys.stderr if under_nbgrader else sys.stdout, flush=True)
     return CheckResult(what=what, passed=problem is None, report=report)
 
 

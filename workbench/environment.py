@@ -18,3 +18,8 @@ SERVER_BINARIES_ENV = "WORKBENCH_SERVER_BINARIES"
 
 # Host names the sample project answers to (comma-separated), read by its settings.
 ALLOWED_HOSTS_ENV = "DJANGO_ALLOWED_HOSTS"
+
+# Set by nbgrader's autograde ("autograde") and validate ("validate") in the kernels they
+# run: workbench.check() then prints a "not yet" report on stderr, which nbgrader scores
+# as a failed test cell.
+NBGRADER_EXECUTION_ENV = "NBGRADER_EXECUTION"

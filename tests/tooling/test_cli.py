@@ -9,7 +9,7 @@ from tests.tooling.conftest import workbench
 from workbench.paths import PROJECT_ROOT
 from workbench.tooling import cli
 
-COMMANDS = ["lab", "test", "verify", "execute", "student", "docs", "doctor", "types", "serve"]
+COMMANDS = ["lab", "test", "verify", "execute", "student", "grade", "docs", "doctor", "types", "serve"]
 
 
 @pytest.mark.parametrize("command", [[]] + [[name] for name in COMMANDS])

@@ -13,7 +13,14 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from tests.tooling.conftest import workbench
 from workbench.paths import PROJECT_ROOT, exercise_paths, lesson_paths
-from workbench.tooling.exercises import check_calls, not_yet_problems, reports, run_stubs, solution_problems
+from workbench.tooling.exercises import (
+    check_calls,
+    nbgrader_problems,
+    not_yet_problems,
+    reports,
+    run_stubs,
+    solution_problems,
+)
 from workbench.tooling.student import student_version
 
 EXERCISES = exercise_paths()
@@ -40,6 +47,13 @@ def test_every_area_whose_lesson_exists_has_an_exercise():
 def test_every_check_passes_on_the_stored_solutions(exercise):
     notebook = nbformat.read(exercise, as_version=4)
     assert solution_problems(notebook) == []
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=ids)
+def test_every_exercise_carries_nbgrader_metadata_nbgrader_accepts(exercise):
+    notebook = nbformat.read(exercise, as_version=4)
+    assert nbgrader_problems(notebook) == []
+    assert all("nbgrader" in cell.metadata for cell in notebook.cells)
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=ids)
@@ -144,3 +158,33 @@ def test_verify_runs_an_exercise_and_its_student_version():
     assert re.search(r"\d+ passed", result.stdout)
     assert f"✔ {exercise.name}: all " in result.stdout
     assert "say \"not yet\" with a hint" in result.stdout
+
+
+def marked(grade_id, *, solution=False, points=None):
+    meta = {"grade": points is not None, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
+            "solution": solution, "task": False}
+    return {"nbgrader": {**meta, "points": points} if points is not None else meta}
+
+
+def test_nbgrader_problems_name_what_nbgrader_would_refuse_or_hand_out():
+    answer = "### BEGIN SOLUTION\nx = 1\n### END SOLUTION"
+    hidden = f"{CALL}\n### BEGIN HIDDEN CHECKS\n{CALL}\n### END HIDDEN CHECKS"
+    good = [
+        new_code_cell(answer, metadata=marked("a", solution=True)),
+        new_code_cell(f"{CALL}\n{CALL}", metadata=marked("b", points=2)),
+    ]
+    assert nbgrader_problems(new_notebook(cells=good)) == []
+    problems = nbgrader_problems(new_notebook(cells=[
+        new_code_cell(answer),
+        new_code_cell(hidden, metadata=marked("b", points=2)),
+        new_code_cell(CALL, metadata=marked("b", points=3)),
+        new_code_cell(CALL),
+    ]))
+    assert problems[0].startswith("cell 1: a solution region in a cell nbgrader does not know as a solution cell")
+    assert problems[1].startswith("cell 2: nbgrader does not know `### BEGIN HIDDEN CHECKS`")
+    assert problems[2:4] == [
+        "cell 3: 1 checks but nbgrader points 3: one point per check",
+        "cell 3: grade_id 'b' is cell 2's too: give each its own",
+    ]
+    assert len(problems) == 5
+    assert problems[4].startswith('cell 4: checks in a cell that is not an nbgrader "autograder tests" cell')

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import WorkbenchError
-from . import docs, doctor, execution, exercises, lab, student, testing, typescript, workshop
+from . import docs, doctor, execution, exercises, grade, lab, student, testing, typescript, workshop
 
 # In the order `workbench --help` lists them.
-COMMAND_MODULES = (lab, testing, exercises, execution, student, docs, doctor, typescript, workshop)
+COMMAND_MODULES = (lab, testing, exercises, execution, student, grade, docs, doctor, typescript, workshop)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Verifying exercises: solutions pass every check, stubs pass none.
+"""Verifying exercises: solutions pass every check, stubs pass none, nbgrader can read them.
 
 A *check cell* is a code cell that calls ``workbench.check(`` (one call per
 check, no loops), so the number of reports a cell must print is the number
@@ -6,7 +6,9 @@ of calls in its source. ``verify_exercise`` proves both halves of an
 exercise: the stored solution outputs show ✔ for every check (nbval, run
 separately, proves they are reproducible), and the student version, run in
 a fresh kernel, crashes nowhere and answers "Not yet" with a hint to every
-check; the hidden checks, run against the same stubs, too.
+check; the hidden checks, run against the same stubs, too. ``nbgrader_problems`` keeps
+the exercises' nbgrader metadata such that nbgrader hands out what
+``workbench student`` does.
 """
 
 from __future__ import annotations
@@ -112,6 +114,48 @@ def not_yet_problems(notebook: NotebookNode) -> list[str]:
     return problems
 
 
+def nbgrader_problems(notebook: NotebookNode) -> list[str]:
+    """Why nbgrader's ``generate_assignment`` (default settings) would refuse the exercise or leak from it.
+
+    Every cell with a solution region must be a solution cell, every cell
+    with checks an "autograder tests" cell (hidden tests only go there) worth
+    one point per check, and every marked cell needs its own ``grade_id``.
+    """
+    from .student import OLD_HIDDEN, has_solution_region, hidden_line_numbers, nbgrader_metadata
+
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    fix = (
+        "set the cell's metadata.nbgrader (nbgrader's Create Assignment sidebar in JupyterLab does it), "
+        "as the exercises in notebooks/exercises/ do"
+    )
+    for number, cell in enumerate(notebook.cells, start=1):
+        meta = nbgrader_metadata(cell)
+        checks = check_calls(cell.source) if cell.cell_type == "code" else 0
+        if f"### BEGIN {OLD_HIDDEN}" in cell.source:
+            problems.append(
+                f"cell {number}: nbgrader does not know `### BEGIN {OLD_HIDDEN}`, so it would hand those checks out: "
+                "rename the markers to `### BEGIN HIDDEN TESTS` / `### END HIDDEN TESTS`"
+            )
+        if has_solution_region(cell) and not meta.get("solution"):
+            problems.append(f"cell {number}: a solution region in a cell nbgrader does not know as a solution cell: {fix}")
+        if (checks or hidden_line_numbers(cell.source)) and not meta.get("grade"):
+            problems.append(f"cell {number}: checks in a cell that is not an nbgrader \"autograder tests\" cell: {fix}")
+        elif checks and meta.get("points") != checks:
+            problems.append(f"cell {number}: {checks} checks but nbgrader points {meta.get('points')!r}: one point per check")
+        if meta and meta.get("schema_version") != 3:
+            problems.append(f"cell {number}: nbgrader metadata of schema_version {meta.get('schema_version')!r}, not 3")
+        grade_id = meta.get("grade_id")
+        if meta.get("grade") or meta.get("solution") or meta.get("locked"):
+            if not grade_id:
+                problems.append(f"cell {number}: nbgrader metadata without a grade_id: {fix}")
+            elif grade_id in seen:
+                problems.append(f"cell {number}: grade_id {grade_id!r} is cell {seen[grade_id]}'s too: give each its own")
+            else:
+                seen[grade_id] = number
+    return problems
+
+
 def _check_cells(notebook: NotebookNode) -> Iterator[tuple[int, NotebookNode]]:
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "code" and check_calls(cell.source):
@@ -143,6 +187,7 @@ def verify_exercise(path: Path) -> ExerciseReport:
     stored = nbformat.read(path, as_version=4)
     report = ExerciseReport(path, checks=sum(check_calls(c.source) for _, c in _check_cells(stored)))
     report.problems += [f"solutions: {p}" for p in solution_problems(stored)]
+    report.problems += [f"nbgrader metadata: {p}" for p in nbgrader_problems(stored)]
     try:
         student, crashed = run_stubs(path)
         with_hidden, crashed_hidden = run_stubs(path, keep_hidden_checks=True)

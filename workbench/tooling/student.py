@@ -1,15 +1,23 @@
 """Student versions of exercises: solutions become stubs, hidden checks go.
 
-An exercise is written once, with its answers, using nbgrader's markers:
+An exercise is written once, with its answers, using nbgrader's markers and
+cell metadata, so that nbgrader's own ``generate_assignment`` (default
+settings) and ``workbench student`` hand out the same cells:
 
-* ``### BEGIN SOLUTION`` / ``### END SOLUTION`` around the answer. In a code
-  cell the region becomes ``# YOUR CODE HERE`` + ``raise NotImplementedError()``
-  at the marker's indentation; in a Markdown cell, ``YOUR ANSWER HERE``.
-* ``### BEGIN HIDDEN CHECKS`` / ``### END HIDDEN CHECKS`` (nbgrader's
-  ``HIDDEN TESTS`` is accepted too) around instructor-only checks: removed,
-  and a cell left empty is removed with them.
+* ``### BEGIN SOLUTION`` / ``### END SOLUTION`` around the answer, in a cell
+  whose metadata says ``nbgrader.solution: true``. In a code cell the region
+  becomes ``# YOUR CODE HERE`` + ``raise NotImplementedError()`` at the
+  marker's indentation; in a Markdown cell, ``YOUR ANSWER HERE``. A solution
+  cell without markers becomes the stub as a whole, as in nbgrader.
+* ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN TESTS`` around instructor-only
+  checks, in an "autograder tests" cell (``nbgrader.grade: true``): removed,
+  and a cell left empty is removed with them. The workbench's older
+  ``HIDDEN CHECKS`` markers are still read (nbgrader ignores them: rename them).
 
-Outputs and execution counts are cleared, so the learner sees no answer.
+nbgrader takes any line that *contains* a marker's words for a marker; a line
+that does but is not a marker line of its own is refused here, so the two
+never disagree. Outputs and execution counts are cleared, so the learner sees
+no answer.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import copy
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import WorkbenchError
 from ..paths import BUILD, exercise_paths
@@ -32,8 +40,11 @@ if TYPE_CHECKING:
 STUDENT_BUILD = BUILD / "student"
 
 SOLUTION = "SOLUTION"
-HIDDEN = "HIDDEN CHECKS"
-_MARKER = re.compile(r"^(?P<indent>[ \t]*)### (?P<edge>BEGIN|END) (?P<kind>SOLUTION|HIDDEN CHECKS|HIDDEN TESTS)[ \t]*$")
+HIDDEN = "HIDDEN TESTS"  # nbgrader's name
+OLD_HIDDEN = "HIDDEN CHECKS"  # the workbench's first name for them, still read
+_MARKER = re.compile(r"^(?P<indent>[ \t]*)### (?P<edge>BEGIN|END) (?P<kind>SOLUTION|HIDDEN TESTS|HIDDEN CHECKS)[ \t]*$")
+# What nbgrader looks for anywhere in a line (its default delimiters).
+_NBGRADER_WORDS = re.compile(r"(BEGIN|END) (SOLUTION|HIDDEN TESTS)")
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 
@@ -54,7 +65,7 @@ def student_version(
     cells = []
     solutions = 0
     for number, cell in enumerate(result.cells, start=1):
-        source, regions = _rewrite(cell, number, keep_hidden_checks)
+        source, regions = student_source(cell, number, keep_hidden_checks=keep_hidden_checks)
         solutions += regions
         if cell.cell_type == "code":
             cell.outputs = []
@@ -73,6 +84,45 @@ def student_version(
     return result
 
 
+def student_source(cell: NotebookNode, number: int = 1, *, keep_hidden_checks: bool = False) -> tuple[str, int]:
+    """The source of ``cell`` as handed to learners, and how many answers it stubbed.
+
+    ``number`` (the cell's position, from 1) is for the error messages.
+    """
+    source, regions = _rewrite(cell, number, keep_hidden_checks)
+    if regions == 0 and is_solution_cell(cell):
+        return (MARKDOWN_STUB if cell.cell_type == "markdown" else "\n".join(CODE_STUB)), 1
+    return source, regions
+
+
+def hidden_line_numbers(source: str) -> set[int]:
+    """The numbers (from 1) of the lines of ``source`` inside hidden-check regions, markers excluded."""
+    inside, found = False, set()
+    for line_number, line in enumerate(source.splitlines(), start=1):
+        match = _MARKER.match(line)
+        if match is not None and match["kind"] != SOLUTION:
+            inside = match["edge"] == "BEGIN"
+        elif inside:
+            found.add(line_number)
+    return found
+
+
+def nbgrader_metadata(cell: NotebookNode) -> dict[str, Any]:
+    """The cell's ``nbgrader`` metadata (empty if it has none)."""
+    found = cell.get("metadata", {}).get("nbgrader", {})
+    return found if isinstance(found, dict) else {}
+
+
+def is_solution_cell(cell: NotebookNode) -> bool:
+    """Whether nbgrader's metadata marks the cell as an answer ("solution") cell."""
+    return bool(nbgrader_metadata(cell).get("solution"))
+
+
+def has_solution_region(cell: NotebookNode) -> bool:
+    """Whether the cell's source has a ``### BEGIN SOLUTION`` marker line."""
+    return any((m := _MARKER.match(line)) and m["kind"] == SOLUTION for line in cell.source.splitlines())
+
+
 def _rewrite(cell: NotebookNode, number: int, keep_hidden: bool) -> tuple[str, int]:
     """The cell's student source, and how many solution regions it had."""
     out: list[str] = []
@@ -81,12 +131,19 @@ def _rewrite(cell: NotebookNode, number: int, keep_hidden: bool) -> tuple[str, i
     regions = 0
     for line_number, line in enumerate(cell.source.splitlines(), start=1):
         match = _MARKER.match(line)
+        where = f"cell {number}, line {line_number}"
         if match is None:
+            words = _NBGRADER_WORDS.search(line)
+            if words is not None:
+                raise StudentVersionError(
+                    f"{where}: {line.strip()!r} contains {words[0]!r} but is not a marker line. nbgrader "
+                    f"takes any line with those words for a marker; write the marker on a line of its own, "
+                    f"`### {words[0]}`, or reword the line."
+                )
             if open_kind is None or (open_kind == HIDDEN and keep_hidden):
                 out.append(line)
             continue
         kind = SOLUTION if match["kind"] == SOLUTION else HIDDEN
-        where = f"cell {number}, line {line_number}"
         if match["edge"] == "BEGIN":
             if open_kind is not None:
                 raise StudentVersionError(
@@ -156,8 +213,9 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "student",
         help="write student versions of the exercises (solutions stubbed, hidden checks removed)",
         description="For each exercise, replace every ### BEGIN SOLUTION / ### END SOLUTION region "
-        "with a stub, remove ### BEGIN HIDDEN CHECKS / ### END HIDDEN CHECKS regions and clear "
-        "all outputs, and write the result to the output folder under the same name.",
+        "with a stub, remove ### BEGIN HIDDEN TESTS / ### END HIDDEN TESTS regions and clear "
+        "all outputs, and write the result to the output folder under the same name: the same "
+        "cells as nbgrader's generate_assignment hands out.",
     )
     student.add_argument("exercises", nargs="*", help="exercises (default: notebooks/exercises/*.ipynb)")
     student.add_argument("-o", "--output", default=str(STUDENT_BUILD), help="output folder (default: build/student)")
