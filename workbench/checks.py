@@ -27,6 +27,7 @@ from typing import Any
 
 from .context import is_async_context
 from .expect import format_exception_line, mask_addresses
+from .progress import report_check
 
 PASSED = "✔ Correct:"
 NOT_YET = "✘ Not yet:"
@@ -156,6 +157,8 @@ def _finish(what: str, problem: str | None, hint: str) -> CheckResult:
         lines.append(f"    hint: {hint}")
         report = "\n".join(lines)
     print(report, flush=True)
+    # In a workshop, the verdict (never the learner's code or what it returned) goes to the room's grid.
+    report_check(what, problem is None, hint)
     return CheckResult(what=what, passed=problem is None, report=report)
 
 

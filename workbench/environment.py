@@ -18,3 +18,9 @@ SERVER_BINARIES_ENV = "WORKBENCH_SERVER_BINARIES"
 
 # Host names the sample project answers to (comma-separated), read by its settings.
 ALLOWED_HOSTS_ENV = "DJANGO_ALLOWED_HOSTS"
+
+# Live progress: the workshop server's URL (e.g. http://10.0.0.5:8000) and this learner's
+# token (`manage.py progress_tokens NAME` on the server). With both set, every
+# workbench.check() verdict is reported to that server's room grid (workbench/progress.py).
+PROGRESS_URL_ENV = "WORKBENCH_PROGRESS_URL"
+PROGRESS_TOKEN_ENV = "WORKBENCH_PROGRESS_TOKEN"  # noqa: S105 - a variable's name, not a secret

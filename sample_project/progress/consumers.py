@@ -1,0 +1,150 @@
+"""The live-progress sockets: a notebook reports, staff watch the room, a learner watches their own results.
+
+* ``ws/progress/report/``: a learner's notebook (``workbench.check``) says
+  hello with its token, then sends one ``progress.result`` per check run;
+  each is stored, then broadcast to the staff grid and the learner's pages.
+  Nothing is sent back but errors, so a notebook that never reads cannot
+  fill its buffers.
+* ``ws/progress/room/``: the staff grid; a signed-in staff user's session
+  only. It joins the staff group first, then receives the snapshot, so no
+  result falls between the two.
+* ``ws/progress/mine/``: one learner's own results, after a hello with
+  their token; never anyone else's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import DatabaseError
+
+from . import protocol, store
+from .groups import STAFF_GROUP, learner_group
+from .tokens import InvalidToken, learner_from_token
+
+# The channel-layer event that carries an encoded frame to every member of a group.
+PROGRESS_FRAME = "progress.frame"
+
+
+class ProgressConsumer(AsyncWebsocketConsumer):
+    """A socket in at most one group, with frames validated and errors answered, not raised."""
+
+    group: str | None = None
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.group = group
+
+    async def refuse(self, code: str, detail: str, close_code: int) -> None:
+        """Say why in an error frame, then close with ``close_code`` (the socket is already accepted)."""
+        await self.send_error(code, detail)
+        await self.close(code=close_code)
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.send(text_data=protocol.error_frame(code, detail))
+
+    async def progress_frame(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # A broadcast frame never touches the database: skip Channels' per-handler
+        # close_old_connections() hop to the ORM's thread (as the chat does).
+        if message["type"] == PROGRESS_FRAME:
+            await self.progress_frame(message)
+        else:
+            await super().dispatch(message)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+
+class LearnerConsumer(ProgressConsumer):
+    """A socket that must say hello with a learner's token before anything else."""
+
+    learner: str | None = None
+
+    async def connect(self) -> None:
+        await self.accept()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            kind, data = protocol.parse_frame(text_data, bytes_data)
+            if self.learner is None:
+                hello = protocol.parse_hello(kind, data)
+        except protocol.ProtocolError as error:
+            if self.learner is None:
+                await self.refuse(error.code, error.detail, protocol.CLOSE_NOT_AUTHENTICATED)
+            else:
+                await self.send_error(error.code, error.detail)
+            return
+        if self.learner is None:
+            try:
+                self.learner = learner_from_token(hello.token)
+            except InvalidToken as exc:
+                await self.refuse(protocol.NOT_AUTHENTICATED, str(exc), protocol.CLOSE_NOT_AUTHENTICATED)
+                return
+            await self.welcome(self.learner)
+            return
+        await self.handle(kind, data, self.learner)
+
+    async def welcome(self, learner: str) -> None:
+        await self.send(text_data=protocol.frame(protocol.WELCOME, {"learner": learner}))
+
+    async def handle(self, kind: str, data: dict[str, Any], learner: str) -> None:
+        await self.send_error(protocol.NOT_ACCEPTED, "this socket only delivers your results and accepts no frames.")
+
+
+class ReportConsumer(LearnerConsumer):
+    """``ws/progress/report/``: store each result of a learner's checks and broadcast it."""
+
+    async def handle(self, kind: str, data: dict[str, Any], learner: str) -> None:
+        try:
+            result = protocol.parse_result(kind, data)
+        except protocol.ProtocolError as error:
+            await self.send_error(error.code, error.detail)
+            return
+        try:
+            report = await store.store_result(learner, result)
+        except DatabaseError as exc:
+            await self.send_error(
+                protocol.NOT_STORED, f"the result could not be stored ({type(exc).__name__}); it was not shown to anyone."
+            )
+            return
+        # Encoded once, sent on by every member.
+        event = {"type": PROGRESS_FRAME, "text": protocol.frame(protocol.REPORT, store.as_data(report))}
+        await self.channel_layer.group_send(STAFF_GROUP, event)
+        await self.channel_layer.group_send(learner_group(learner), event)
+
+
+class MineConsumer(LearnerConsumer):
+    """``ws/progress/mine/``: one learner's own results: a snapshot, then each new one."""
+
+    async def welcome(self, learner: str) -> None:
+        await self.join(learner_group(learner))  # before the snapshot: nothing falls between
+        await super().welcome(learner)
+        snapshot = await store.snapshot(learner)
+        await self.send(text_data=protocol.frame(protocol.SNAPSHOT, snapshot))
+
+
+class RoomConsumer(ProgressConsumer):
+    """``ws/progress/room/``: the whole room's results, for a signed-in staff user only."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not (user.is_active and user.is_staff):
+            await self.refuse(
+                protocol.NOT_STAFF,
+                "the room's progress is for staff: sign in at /progress/login/ with a staff account, then reconnect.",
+                protocol.CLOSE_NOT_STAFF,
+            )
+            return
+        await self.join(STAFF_GROUP)  # before the snapshot: nothing falls between
+        snapshot = await store.snapshot()
+        await self.send(text_data=protocol.frame(protocol.SNAPSHOT, snapshot))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.group is not None:
+            await self.send_error(protocol.NOT_ACCEPTED, "the room's grid only receives; it accepts no frames.")
