@@ -239,20 +239,20 @@ class Reporter:
         from websockets.sync.client import connect
         from websockets.typing import Origin
 
-        connection = connect(
-            self.url, origin=Origin(self.origin), open_timeout=self._connect_timeout, close_timeout=1,
-            max_size=2**16, compression=None,
-        )
-        try:
+        with contextlib.ExitStack() as stack:
+            # Entered as a context manager (websockets 17 asks for it); closed by _close_connection.
+            connection = stack.enter_context(
+                connect(
+                    self.url, origin=Origin(self.origin), open_timeout=self._connect_timeout, close_timeout=1,
+                    max_size=2**16, compression=None,
+                )
+            )
             connection.send(hello_frame(self._token))
             answer = json.loads(connection.recv(timeout=self._connect_timeout))
-        except BaseException:
-            connection.close()
-            raise
-        if answer.get("type") != "progress.welcome":
-            connection.close()
-            detail = (answer.get("data") or {}).get("detail", answer)
-            raise ReportRefused(str(detail))
+            if answer.get("type") != "progress.welcome":
+                detail = (answer.get("data") or {}).get("detail", answer)
+                raise ReportRefused(str(detail))
+            stack.pop_all()  # keep it open
         return connection
 
     def _read_errors(self, connection: Any) -> None:
