@@ -100,7 +100,7 @@ async def test_the_snapshot_holds_each_cells_latest_verdict_its_attempts_and_the
             break
         await bob.receive_nothing(0.05)
 
-    grid, snapshot = await staff_grid(connect)
+    _grid, snapshot = await staff_grid(connect)
     cells = {(c["learner"], c["check"]): (c["passed"], c["attempts"]) for c in snapshot["data"]["cells"]}
     assert cells == {
         ("ada", "counts her three books"): (True, 2),
