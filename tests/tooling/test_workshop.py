@@ -59,6 +59,23 @@ def test_the_site_answers_to_this_machine_when_it_listens_on_every_address(monke
     assert plan(allowed_hosts="chat.example, 10.0.0.5").allowed_hosts == ("chat.example", "10.0.0.5")
 
 
+def test_the_banner_says_where_the_rooms_progress_is_and_how_learners_report(monkeypatch):
+    import dataclasses
+
+    from workbench.tooling.workshop import banner
+
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    planned = plan(host="127.0.0.1", port=8123, database="sqlite:///room.sqlite3")
+    text = banner(dataclasses.replace(planned, database_url="postgresql://app:s3cret@127.0.0.1:5432/room"))
+    assert "live progress (staff accounts only): http://127.0.0.1:8123/progress/" in text
+    assert "WORKBENCH_PROGRESS_URL=http://127.0.0.1:8123 WORKBENCH_PROGRESS_TOKEN=<the learner's token>" in text
+    assert "progress_tokens NAME" in text and "createsuperuser" in text
+    assert "s3cret" not in text
+    assert "DJANGO_SECRET_KEY is not set" in text
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "a-real-secret-for-the-room")
+    assert "DJANGO_SECRET_KEY is not set" not in banner(plan(host="127.0.0.1", port=8123))
+
+
 def group_members(redis_url, prefix, group):
     """The members of ``group`` that channels_redis keeps in Redis (a sorted set)."""
     client = redis.Redis.from_url(redis_url)
