@@ -19,7 +19,7 @@ import workbench
 from sample_project.progress.tokens import learner_token
 from tests.browser import screenshot
 from workbench import progress
-from workbench.environment import DATABASE_ENV, PROGRESS_TOKEN_ENV, PROGRESS_URL_ENV
+from workbench.environment import PROGRESS_TOKEN_ENV, PROGRESS_URL_ENV
 from workbench.tooling.workshop_process import WorkshopProcess
 
 STAFF, PASSWORD = "teacher", "a-long-staff-password-1"
@@ -42,12 +42,7 @@ def workshop(postgres_database_url, redis_url, tmp_path):
     layer = f"{redis_url}?prefix=progress_{uuid.uuid4().hex[:8]}"
     with WorkshopProcess(workers=2, database=postgres_database_url, channel_layer=layer,
                          log=tmp_path / "serve.log") as server:
-        env = {**os.environ, DATABASE_ENV: postgres_database_url, "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-               "DJANGO_SETTINGS_MODULE": "sample_project.config.settings"}
-        subprocess.run(
-            [sys.executable, "-m", "django", "createsuperuser", "--noinput", "--username", STAFF, "--email", "t@example.com"],
-            env=env, check=True, capture_output=True, timeout=120,
-        )
+        server.create_staff_user(STAFF, PASSWORD)
         yield server
 
 
