@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import nbformat
@@ -52,7 +51,8 @@ def install_proxy() -> None:
     pytest.importorskip("jupyterhub", reason="JupyterHub is in the hub extra: pip install -e '.[hub]'")
     if not (shutil.which("node") and shutil.which("npm")):
         if not in_ci():
-            pytest.skip("needs Node.js 20+ and npm for configurable-http-proxy (Debian: apt-get install nodejs npm); CI installs them")
+            pytest.skip("needs Node.js 20+ and npm for configurable-http-proxy "
+                        "(Debian: apt-get install nodejs npm); CI installs them")
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "nodejs", "npm"], check=True)
     lock = (HUB / "package-lock.json").read_bytes()
@@ -63,23 +63,17 @@ def install_proxy() -> None:
 
 
 @pytest.fixture
-def room(tmp_path, monkeypatch):
-    """``workbench serve`` for live progress (SQLite, one worker), and the key its tokens are signed with."""
-    key = f"hub-test-{uuid.uuid4().hex}"
-    monkeypatch.setenv("DJANGO_SECRET_KEY", key)  # the server inherits it
-    with WorkshopProcess(workers=1, database=f"sqlite:///{tmp_path / 'room.sqlite3'}", log=tmp_path / "serve.log") as server:
-        yield server, key
-
-
-@pytest.fixture
-def hub(tmp_path, room):
+def hub(tmp_path, monkeypatch):
+    """The Hub, and the room's ``workbench serve`` (SQLite, one worker) for live progress, started side by side."""
     install_proxy()
-    server, key = room
+    key = f"hub-test-{uuid.uuid4().hex}"
+    monkeypatch.setenv("DJANGO_SECRET_KEY", key)  # for the progress server and the Hub's tokens alike
+    room = WorkshopProcess(workers=1, database=f"sqlite:///{tmp_path / 'room.sqlite3'}", log=tmp_path / "serve.log")
     port = free_port()
     env = {
         **os.environ, HUB_BIND_URL_ENV: f"http://127.0.0.1:{port}", HUB_API_PORT_ENV: str(free_port()),
         HUB_PROXY_API_PORT_ENV: str(free_port()), HUB_STATE_ENV: str(tmp_path / "hub"), HUB_PASSWORD_ENV: PASSWORD,
-        HUB_USERS_ENV: ",".join(LEARNERS), PROGRESS_URL_ENV: server.url, "DJANGO_SECRET_KEY": key,
+        HUB_USERS_ENV: ",".join(LEARNERS), PROGRESS_URL_ENV: room.url,
         HUB_ALLOW_ROOT_ENV: "1" if os.geteuid() == 0 else "",  # CI runs as root, on a throw-away machine
     }
     log = tmp_path / "jupyterhub.log"
@@ -90,17 +84,18 @@ def hub(tmp_path, room):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"jupyterhub exited:\n{log.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{url}/hub/api/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"the Hub did not answer in 60 s:\n{log.read_text()[-3000:]}"
-            time.sleep(0.2)
-        yield url, log, tmp_path / "hub"
+        with room:
+            deadline = time.monotonic() + 90
+            while True:
+                assert process.poll() is None, f"jupyterhub exited:\n{log.read_text()[-3000:]}"
+                try:
+                    if httpx.get(f"{url}/hub/api/", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, f"the Hub did not answer in 90 s:\n{log.read_text()[-3000:]}"
+                time.sleep(0.2)
+            yield url, tmp_path / "hub", room
     finally:
         process.terminate()  # the Hub stops the learners' servers and the proxy (cleanup_servers)
         try:
@@ -108,6 +103,48 @@ def hub(tmp_path, room):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+
+
+def test_the_z2jh_token_snippet_signs_as_the_progress_server_does(monkeypatch):
+    from types import SimpleNamespace
+
+    import yaml
+    from traitlets.config import Config
+
+    from sample_project.progress.tokens import learner_from_token, learner_token
+
+    snippet = yaml.safe_load((HUB / "config.yaml").read_text())["hub"]["extraConfig"]["workbench-progress-token"]
+    config = Config()
+    key = "the-rooms-secret-key-0123456789"
+    monkeypatch.setenv("DJANGO_SECRET_KEY", key)
+    exec(snippet, {"c": config})  # noqa: S102 - our own config.yaml, as z2jh's hub runs it
+    make = config.KubeSpawner.environment.to_dict()["update"]["WORKBENCH_PROGRESS_TOKEN"]
+    for name in ("ada", "grace.hopper", "linus-t"):
+        token = make(SimpleNamespace(user=SimpleNamespace(name=name)))  # the spawner's user, as KubeSpawner passes it
+        assert token == learner_token(name, key=key)
+        assert learner_from_token(token, key=key) == name
+
+
+def test_the_handout_is_the_lessons_and_the_student_versions_and_keeps_a_learners_work(tmp_path):
+    sys.path.insert(0, str(HUB))
+    try:
+        from handout import hand_out
+    finally:
+        sys.path.remove(str(HUB))
+    course = tmp_path / "ada" / "workbench"
+    assert hand_out(course)
+    lessons = sorted(p.name for p in course.glob("*.ipynb"))
+    assert lessons == sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    exercises = sorted(p.name for p in (course / "exercises").glob("*.ipynb"))
+    assert exercises == sorted(p.name for p in (NOTEBOOKS / "exercises").glob("*.ipynb"))
+    for exercise in (course / "exercises").glob("*.ipynb"):
+        text = exercise.read_text()
+        assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN" not in text, exercise.name
+    assert (course / "scripts" / "layer_sender.py").exists() and not (course / "conftest.py").exists()
+
+    (course / "00-getting-started.ipynb").write_text("the learner's own work")
+    assert not hand_out(course)
+    assert (course / "00-getting-started.ipynb").read_text() == "the learner's own work"
 
 
 async def sign_in_and_start(client: httpx.AsyncClient, name: str) -> str:
@@ -170,9 +207,8 @@ def stored_text(cell) -> str:
     return "".join(o.get("text") or o.get("data", {}).get("text/plain", "") for o in cell.outputs)
 
 
-async def test_three_learners_run_lesson_00_through_jupyterhub(hub, room):
-    url, log, state = hub
-    server, _ = room
+async def test_three_learners_run_lesson_00_through_jupyterhub(hub):
+    url, state, server = hub
     lesson = nbformat.read(NOTEBOOKS / "00-getting-started.ipynb", as_version=4)
     cells = [cell for cell in lesson.cells if cell.cell_type == "code"][:FIRST_CELLS]
 
@@ -191,7 +227,7 @@ async def test_three_learners_run_lesson_00_through_jupyterhub(hub, room):
         home = state / "homes" / name / "workbench"
         assert (home / "00-getting-started.ipynb").exists() and (home / "exercises" / "00-getting-started.ipynb").exists()
         handed_out = (home / "exercises" / "00-getting-started.ipynb").read_text()
-        assert "BEGIN SOLUTION" not in handed_out and "HIDDEN" not in handed_out  # student versions only
+        assert "BEGIN SOLUTION" not in handed_out and "BEGIN HIDDEN" not in handed_out  # student versions only
 
     # Each learner's check reached the room's grid, under their own name, for the notebook they ran.
     database = server.database.removeprefix("sqlite:///")

@@ -26,14 +26,13 @@ the defaults listen on 127.0.0.1 only. See README.md beside this file.
 """
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
 from workbench.environment import (
     HUB_ADMIN_PASSWORD_ENV,
-    HUB_ALLOW_ROOT_ENV,
     HUB_ADMINS_ENV,
+    HUB_ALLOW_ROOT_ENV,
     HUB_API_PORT_ENV,
     HUB_BIND_URL_ENV,
     HUB_PASSWORD_ENV,
@@ -43,7 +42,6 @@ from workbench.environment import (
     PROGRESS_TOKEN_ENV,
     PROGRESS_URL_ENV,
 )
-from workbench.paths import EXERCISES, NOTEBOOKS
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821 - JupyterHub's config loader provides it
 
@@ -109,19 +107,13 @@ if os.geteuid() == 0:
 c.Spawner.env_keep = ["PATH", "LANG", "LC_ALL", "TZ", "VIRTUAL_ENV", "CONDA_PREFIX", "WORKBENCH_SERVER_BINARIES"]
 
 
-def hand_out_lessons(spawner) -> None:  # noqa: ANN001 - JupyterHub's hook signature
-    """First start only: the lessons (with their support files) and the student versions of the exercises."""
-    from workbench.tooling.student import write_student_versions
+def hand_out_lessons(spawner) -> None:
+    """First start only: the lessons and the exercises' student versions (handout.py); later starts keep the work."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    from handout import hand_out
 
-    course = Path(spawner.home_dir_template.format(username=spawner.user.name)) / "workbench"
-    if course.exists():
-        return  # the learner's own work, kept
-    course.parent.mkdir(parents=True, exist_ok=True)
-    staging = course.with_name(".workbench-incoming")
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(NOTEBOOKS, staging, ignore=shutil.ignore_patterns("exercises", "conftest.py", "__pycache__", ".*"))
-    write_student_versions(sorted(EXERCISES.glob("*.ipynb")), staging / "exercises")
-    staging.rename(course)
+    hand_out(Path(spawner.home_dir_template.format(username=spawner.user.name)) / "workbench")
 
 
 c.Spawner.pre_spawn_hook = hand_out_lessons
@@ -134,7 +126,7 @@ if progress_url:
         "progress server's key: set DJANGO_SECRET_KEY here to the same value as for `workbench serve`."
     )
 
-    def learner_token(spawner) -> str:  # noqa: ANN001 - JupyterHub calls it with the spawner
+    def learner_token(spawner) -> str:
         from sample_project.progress.tokens import learner_token as sign
 
         return sign(spawner.user.name, key=secret_key)
