@@ -1,5 +1,6 @@
 """workbench/progress.py: check verdicts reach the workshop server, and nothing in the kernel waits or breaks when it is away."""
 
+import os
 import socket
 import threading
 import time
@@ -142,6 +143,18 @@ def test_a_malformed_url_breaks_no_check(monkeypatch):
     with pytest.raises(ValueError, match="is not a server URL"):
         progress.reporter()
     assert workbench.check("still works", 1, expected=1, hint="h")  # report_check swallows it
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX-only")
+def test_a_forked_child_reports_through_a_reporter_of_its_own(learner):
+    parent = learner(f"http://127.0.0.1:{free_port()}")
+    parent.submit(exercise="e", check="in the parent", passed=True)  # its thread starts
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child only answers with its exit status
+        mine = progress.reporter()
+        os._exit(0 if mine is not None and mine is not parent and mine._thread is None else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @pytest.mark.parametrize(

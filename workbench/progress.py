@@ -314,6 +314,16 @@ def _register_exit_hook() -> None:
     atexit.register(_flush_at_exit)
 
 
+def _forget_in_child() -> None:
+    # A forked child has the parent's reporter but not its thread: it starts its own on first use.
+    global _reporter, _configured_for, _reporter_lock
+    _reporter, _configured_for, _reporter_lock = None, None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def _flush_at_exit() -> None:
     if _reporter is not None:
         _reporter.flush(EXIT_FLUSH)
