@@ -69,7 +69,9 @@ def cell(learner, check):
     return f"[...document.querySelectorAll('td.cell')].find(td => {matches})"
 
 
-async def test_the_live_grid_shows_a_simulated_learners_check_within_a_second(chromium, workshop, monkeypatch):
+async def test_the_live_grid_shows_a_simulated_learners_check_within_a_second(
+    chromium, workshop, monkeypatch, postgres_database_url
+):
     page = await staff_page(chromium, workshop)
 
     learners = [simulated_learner(workshop, name, "00-getting-started") for name in ("ada", "grace", "linus")]
@@ -102,6 +104,19 @@ async def test_the_live_grid_shows_a_simulated_learners_check_within_a_second(ch
     exercises = await page.locator("#grid thead tr:first-child th[data-exercise]").all_text_contents()
     assert exercises == ["00-getting-started", "05-common-issues"]
     await screenshot(page, "progress-grid")
+
+    # A report the channel layer dropped (stored, never broadcast): the next one shows the gap
+    # in the room's ids, and the grid asks for a new snapshot.
+    import psycopg
+
+    with psycopg.connect(postgres_database_url, autocommit=True) as database:
+        database.execute(
+            "INSERT INTO progress_checkreport (learner, exercise, check_name, passed, hint, received) "
+            "VALUES ('grace', '05-common-issues', 'dropped on the way', false, 'h', now())"
+        )
+    process = simulated_learner(workshop, "linus", "05-common-issues")
+    assert process.wait(120) == 0
+    await page.wait_for_function(f"{cell('grace', 'dropped on the way')}?.textContent === '✘'", timeout=10_000)
 
 
 async def test_a_learner_sees_only_their_own_results(chromium, workshop):

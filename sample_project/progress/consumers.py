@@ -7,7 +7,8 @@
   fill its buffers.
 * ``ws/progress/room/``: the staff grid; a signed-in staff user's session
   only. It joins the staff group first, then receives the snapshot, so no
-  result falls between the two.
+  result falls between the two; ``progress.refresh`` asks for a new one when
+  the layer dropped a report.
 * ``ws/progress/mine/``: one learner's own results, after a hello with
   their token; never anyone else's.
 """
@@ -146,5 +147,15 @@ class RoomConsumer(ProgressConsumer):
         await self.send(text_data=protocol.frame(protocol.SNAPSHOT, snapshot))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.group is not None:
-            await self.send_error(protocol.NOT_ACCEPTED, "the room's grid only receives; it accepts no frames.")
+        if self.group is None:
+            return
+        try:
+            kind, _ = protocol.parse_frame(text_data, bytes_data)
+        except protocol.ProtocolError as error:
+            await self.send_error(error.code, error.detail)
+            return
+        if kind != protocol.REFRESH:
+            await self.send_error(protocol.NOT_ACCEPTED, 'the room\'s grid only sends {"type": "progress.refresh"}.')
+            return
+        # A report the layer dropped (at most once): everything again, from the database.
+        await self.send(text_data=protocol.frame(protocol.SNAPSHOT, await store.snapshot()))

@@ -13,7 +13,10 @@ A reporting socket then sends one frame per check run::
 
 The staff grid and a learner's own page receive ``progress.snapshot``
 (everything stored so far that they may see) and then one ``progress.report``
-per stored result. A frame the server cannot use is answered with
+per stored result. The channel layer delivers at most once (a full channel or
+a Redis restart drops a message), so the grid, which sees every report id,
+sends ``{"type": "progress.refresh"}`` when one is missing, and gets a new
+snapshot. A frame the server cannot use is answered with
 ``{"type": "error", "data": {"code", "detail"}}``.
 """
 
@@ -33,6 +36,7 @@ RESULT = "progress.result"
 WELCOME = "progress.welcome"
 SNAPSHOT = "progress.snapshot"
 REPORT = "progress.report"
+REFRESH = "progress.refresh"
 
 # Error codes (``data.code`` of an error frame).
 INVALID_FRAME = "invalid_frame"

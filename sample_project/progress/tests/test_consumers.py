@@ -167,6 +167,19 @@ async def test_a_bad_result_is_answered_with_an_error_and_the_socket_stays_open(
     assert await CheckReport.objects.acount() == 1
 
 
+async def test_the_grid_asks_for_a_new_snapshot_when_a_report_went_missing(connect):
+    grid, _ = await staff_grid(connect)
+    # Stored but never broadcast, as when the channel layer drops a message (it delivers at most once).
+    await CheckReport.objects.acreate(learner="ada", exercise="e", check_name="dropped", passed=False, hint="h")
+    await grid.send_json_to({"type": "progress.refresh"})
+    snapshot = await grid.receive_json_from()
+    assert snapshot["type"] == "progress.snapshot"
+    assert [cell["check"] for cell in snapshot["data"]["cells"]] == ["dropped"]
+    await grid.send_json_to({"type": "progress.result", "data": {}})
+    error = await grid.receive_json_from()
+    assert error["data"]["code"] == protocol.NOT_ACCEPTED and "progress.refresh" in error["data"]["detail"]
+
+
 @pytest.mark.parametrize("who", ["anonymous", "a learner without staff status"])
 async def test_the_room_grid_is_for_staff_only(connect, who):
     user = None if who == "anonymous" else await User.objects.acreate_user("ada")
