@@ -8,17 +8,21 @@ with ``start_postgres()`` / ``start_redis()``); this process is the room:
 
 * ``--learners`` simulated learners, each with a report socket of its own,
   saying hello with its token and sending the frames ``workbench/progress.py``
-  sends (``result_frame``), ``--results`` each, one after another: the next as
-  soon as the grid has shown the previous one (a closed loop, all learners at
-  once);
+  sends (``result_frame``), ``--results`` each, one after another, the next
+  once the grid has shown the previous one: **at once** (no pause: how many
+  results per second the grid can show) and **paced** (a random pause of 0–4 s
+  before each, as learners think between checks: the latency a room sees);
 * one staff grid (``ws/progress/room/``, signed in as a staff user through the
   login page), on whichever worker the kernel gives it; a learner's results
   reach it through Redis whenever they landed on the other worker.
 
 Latency is a learner's send → the grid's receipt (one clock: every socket is
 in this process); results per second is all results over first send → last
-receipt. Variants: 2 workers and 1 worker, in rounds (see common.py). The
-client and the server share the machine's cores.
+receipt. The grid does what the staff page does when a report id is missing
+(the layer dropped it): asks for a new snapshot; results it saw only that way
+are counted. Variants: 2 workers and 1 worker, in rounds (see common.py). The
+client (200 sockets in one Python process) and the server share the
+machine's cores.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import secrets
 import sys
 import time
@@ -39,13 +44,17 @@ from workbench.progress import hello_frame, result_frame
 from workbench.tooling.workshop_process import WorkshopProcess
 
 VARIANTS = {"2 workers": 2, "1 worker": 1}
+PACE = 2.0  # seconds a paced learner thinks between checks, on average
 STAFF, PASSWORD = "bench-staff", "a-long-benchmark-password-1"
+REFRESH_AFTER = 2.0  # seconds, as the staff page waits before asking for a new snapshot
 
 
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
+    recovered: int = 0  # results the grid got from a refresh's snapshot, not from their broadcast
+    refreshes: int = 0
 
     @property
     def rate(self) -> float:
@@ -68,7 +77,8 @@ def staff_cookie(server: WorkshopProcess) -> str:
         return f"sessionid={client.cookies['sessionid']}"
 
 
-async def room(server: WorkshopProcess, learners: int, results: int, key: str) -> Run:
+async def room(server: WorkshopProcess, learners: int, results: int, key: str, pace: float) -> Run:
+    """One run: ``learners`` report sockets, ``results`` each; ``pace`` seconds of thinking on average before each (0: none)."""
     import websockets
 
     from sample_project.progress.tokens import learner_token
@@ -90,28 +100,66 @@ async def room(server: WorkshopProcess, learners: int, results: int, key: str) -
     sockets = await asyncio.gather(*(join(name) for name in names))
     shown: dict[tuple[str, str], asyncio.Future[float]] = {}
     run = Run()
+    last = [time.perf_counter()]  # when the grid last received a report
 
     async def watch():
+        # As the staff page does: a report id that has not come REFRESH_AFTER seconds after a
+        # later one was dropped by the channel layer (at most once), so ask for a new snapshot.
+        newest, missing = 0, {}
+        asking = False
         async for text in grid:
-            data = json.loads(text)["data"]
-            future = shown.get((data["learner"], data["check"]))
-            if future is not None and not future.done():
-                future.set_result(time.perf_counter())
+            frame = json.loads(text)
+            now = time.perf_counter()
+            if frame["type"] == "progress.snapshot":
+                asking = False
+                for data in frame["data"]["cells"]:
+                    future = shown.get((data["learner"], data["check"]))
+                    if future is not None and not future.done():
+                        future.set_result(now)
+                        run.recovered += 1
+                    newest = max(newest, data["id"])
+                missing.clear()
+                continue
+            last[0] = now
+            for data in frame["data"]["reports"]:
+                future = shown.get((data["learner"], data["check"]))
+                if future is not None and not future.done():
+                    future.set_result(now)
+                missing.update(dict.fromkeys(range(newest + 1, data["id"]), now))
+                missing.pop(data["id"], None)
+                newest = max(newest, data["id"])
+            if not asking and any(now - since > REFRESH_AFTER for since in missing.values()):
+                asking = True
+                run.refreshes += 1
+                await grid.send(json.dumps({"type": "progress.refresh"}))
+
+    async def nudge():
+        # A report dropped when every other learner is waiting too has no later report to
+        # reveal its gap: after REFRESH_AFTER seconds without any report, ask anyway.
+        while True:
+            await asyncio.sleep(REFRESH_AFTER / 4)
+            if time.perf_counter() - last[0] > REFRESH_AFTER and any(not f.done() for f in shown.values()):
+                last[0] = time.perf_counter()
+                run.refreshes += 1
+                await grid.send(json.dumps({"type": "progress.refresh"}))
 
     async def learn(name: str, socket) -> None:
         for number in range(results):
-            check = f"check {number}"
+            check = f"check {number} at pace {pace:g}"  # not the same cell as another run's
+            if pace:
+                await asyncio.sleep(random.uniform(0, 2 * pace))
             shown[(name, check)] = asyncio.get_running_loop().create_future()
             sent = time.perf_counter()
             await socket.send(result_frame(exercise="00-getting-started", check=check, passed=number % 2 == 1,
                                            hint="" if number % 2 else "filter on author__name"))
             run.latencies.append(await asyncio.wait_for(shown[(name, check)], 60) - sent)
 
-    watcher = asyncio.create_task(watch())
+    watcher, nudger = asyncio.create_task(watch()), asyncio.create_task(nudge())
     started = time.perf_counter()
     await asyncio.gather(*(learn(name, socket) for name, socket in zip(names, sockets, strict=True)))
     run.elapsed = time.perf_counter() - started
     watcher.cancel()
+    nudger.cancel()
     await asyncio.gather(*(socket.close() for socket in sockets), grid.close())
     return run
 
@@ -127,7 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     # One key for the servers and the tokens made here (the servers inherit the environment).
     key = os.environ["DJANGO_SECRET_KEY"] = f"benchmark-{secrets.token_hex(24)}"
 
-    runs: dict[str, list[Run]] = {name: [] for name in VARIANTS}
+    pace = 0.5 if args.quick else PACE
+    modes = {"at once": 0.0, f"paced ({pace:g} s)": pace}
+    runs: dict[tuple[str, str], list[Run]] = {(name, mode): [] for name in VARIANTS for mode in modes}
     with ExitStack() as stack:
         postgres = stack.enter_context(server_url("postgresql"))
         redis = stack.enter_context(server_url("redis"))
@@ -140,10 +190,11 @@ def main(argv: list[str] | None = None) -> None:
                     layer = f"{redis}?prefix=bench_{uuid.uuid4().hex[:8]}"
                     with WorkshopProcess(workers=VARIANTS[name], database=database, channel_layer=layer) as server:
                         server.create_staff_user(STAFF, PASSWORD)
-                        run = asyncio.run(room(server, learners, results, key))
+                        asyncio.run(room(server, min(learners, 20), 1, key, 0.0))  # warm-up: connections, imports
+                        for mode in modes:
+                            runs[(name, mode)].append(asyncio.run(room(server, learners, results, key, modes[mode])))
                     server.log_path.unlink(missing_ok=True)
-                runs[name].append(run)
-                return run.rate
+                return runs[(name, "at once")][-1].rate
 
             return measure
 
@@ -152,15 +203,26 @@ def main(argv: list[str] | None = None) -> None:
 
     table = Table(
         "Live progress: a room's check results to the staff grid (workbench serve, PostgreSQL + Redis)",
-        f"{machine_note()}; {rounds} rounds; {learners} simulated learners × {results} results each, "
-        "each sent once the grid showed the one before; one staff grid; client and server on one machine",
+        f"{machine_note()}; {rounds} rounds; {learners} simulated learners × {results} results each, each sent "
+        "once the grid showed the one before: at once (no pause: the most the server shows per second) or paced "
+        f"(a random 0–{2 * pace:g} s pause before each, as learners think); one staff grid; "
+        "client and server on one machine",
     )
     for name in VARIANTS:
-        table.add(f"{name}: results shown on the grid", [run.rate for run in runs[name]], "results/s")
-        table.add(f"{name}: check → grid p50", [run.percentile(0.5) for run in runs[name]], "ms", 1000)
-        table.add(f"{name}: check → grid p99", [run.percentile(0.99) for run in runs[name]], "ms", 1000)
+        for mode in modes:
+            measured = runs[(name, mode)]
+            table.add(f"{name}, {mode}: results shown on the grid", [run.rate for run in measured], "results/s")
+            table.add(f"{name}, {mode}: check → grid p50", [run.percentile(0.5) for run in measured], "ms", 1000)
+            table.add(f"{name}, {mode}: check → grid p99", [run.percentile(0.99) for run in measured], "ms", 1000)
+            table.add(f"{name}, {mode}: shown only by a refresh (dropped by the layer)",
+                      [run.recovered for run in measured], "results")
     two, one = VARIANTS
-    table.add_ratio("results/s: 2 workers / 1 worker", ratios([r.rate for r in runs[two]], [r.rate for r in runs[one]]))
+    for mode in modes:
+        table.add_ratio(f"{mode}, results/s: 2 workers / 1 worker",
+                        ratios([r.rate for r in runs[(two, mode)]], [r.rate for r in runs[(one, mode)]]))
+    table.add_ratio("2 workers, p99: paced / at once",
+                    ratios([r.percentile(0.99) for r in runs[(two, f"paced ({pace:g} s)")]],
+                           [r.percentile(0.99) for r in runs[(two, "at once")]]))
     table.print()
 
 

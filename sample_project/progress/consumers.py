@@ -15,6 +15,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -26,6 +29,48 @@ from .tokens import InvalidToken, learner_from_token
 
 # The channel-layer event that carries an encoded frame to every member of a group.
 PROGRESS_FRAME = "progress.frame"
+MAX_BATCH = 500  # reports in one progress.reports frame
+
+logger = logging.getLogger(__name__)
+
+
+class StaffBroadcast:
+    """Sends the staff grid each worker's new reports in batches, one send in flight at a time.
+
+    The first report goes out at once; those stored while that send is on its
+    way go in the next. A channel holds at most ``capacity`` messages (100 by
+    default) and a full one drops the rest: 200 learners checking at once
+    would overflow the grid's channel one message each, and fit as a few batches.
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[dict[str, Any]] = []
+        self.sending: asyncio.Task[None] | None = None
+
+    def add(self, layer: Any, report: dict[str, Any]) -> None:
+        self.pending.append(report)
+        if self.sending is None or self.sending.done():
+            self.sending = asyncio.get_running_loop().create_task(self._send(layer))
+
+    async def _send(self, layer: Any) -> None:
+        while self.pending:
+            batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+            text = protocol.frame(protocol.REPORTS, {"reports": batch})
+            try:
+                await layer.group_send(STAFF_GROUP, {"type": PROGRESS_FRAME, "text": text})
+            except Exception:  # e.g. Redis restarting: the grid sees the gap and asks for a snapshot
+                logger.exception("%d progress reports did not reach the staff grid", len(batch))
+
+
+# One per event loop: a worker process has one; so has each test.
+_broadcasts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, StaffBroadcast] = weakref.WeakKeyDictionary()
+
+
+def staff_broadcast() -> StaffBroadcast:
+    loop = asyncio.get_running_loop()
+    if loop not in _broadcasts:
+        _broadcasts[loop] = StaffBroadcast()
+    return _broadcasts[loop]
 
 
 class ProgressConsumer(AsyncWebsocketConsumer):
@@ -113,9 +158,10 @@ class ReportConsumer(LearnerConsumer):
                 protocol.NOT_STORED, f"the result could not be stored ({type(exc).__name__}); it was not shown to anyone."
             )
             return
-        # Encoded once, sent on by every member.
-        event = {"type": PROGRESS_FRAME, "text": protocol.frame(protocol.REPORT, store.as_data(report))}
-        await self.channel_layer.group_send(STAFF_GROUP, event)
+        data = store.as_data(report)
+        staff_broadcast().add(self.channel_layer, data)
+        # Encoded once, sent on by each of the learner's pages.
+        event = {"type": PROGRESS_FRAME, "text": protocol.frame(protocol.REPORT, data)}
         await self.channel_layer.group_send(learner_group(learner), event)
 
 

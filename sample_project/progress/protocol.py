@@ -12,8 +12,11 @@ A reporting socket then sends one frame per check run::
               "passed": false, "hint": "<the hint shown>"}}
 
 The staff grid and a learner's own page receive ``progress.snapshot``
-(everything stored so far that they may see) and then one ``progress.report``
-per stored result. The channel layer delivers at most once (a full channel or
+(everything stored so far that they may see); then a learner's page gets one
+``progress.report`` per stored result, and the staff grid ``progress.reports``
+(``{"reports": [...]}``: every result a worker stored while its previous
+batch was on its way, so a room checking at once is a few messages, not one
+per learner). The channel layer delivers at most once (a full channel or
 a Redis restart drops a message), so the grid, which sees every report id,
 sends ``{"type": "progress.refresh"}`` when one is missing, and gets a new
 snapshot. A frame the server cannot use is answered with
@@ -36,6 +39,7 @@ RESULT = "progress.result"
 WELCOME = "progress.welcome"
 SNAPSHOT = "progress.snapshot"
 REPORT = "progress.report"
+REPORTS = "progress.reports"
 REFRESH = "progress.refresh"
 
 # Error codes (``data.code`` of an error frame).

@@ -1,5 +1,7 @@
 """The progress sockets through the project's full ASGI stack, in-process (in-memory layer, test database)."""
 
+import json
+
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
@@ -75,15 +77,12 @@ async def test_a_result_is_stored_and_reaches_the_staff_grid_and_only_that_learn
 
     on_the_grid = await grid.receive_json_from()
     stored = await CheckReport.objects.aget()
-    expected = {
-        "type": "progress.report",
-        "data": {
-            "id": stored.id, "learner": "ada", "exercise": "00-getting-started", "check": "counts her three books",
-            "passed": False, "hint": "use acount()", "received": stored.received.isoformat(),
-        },
+    data = {
+        "id": stored.id, "learner": "ada", "exercise": "00-getting-started", "check": "counts her three books",
+        "passed": False, "hint": "use acount()", "received": stored.received.isoformat(),
     }
-    assert on_the_grid == expected
-    assert await ada_page.receive_json_from() == expected
+    assert on_the_grid == {"type": "progress.reports", "data": {"reports": [data]}}
+    assert await ada_page.receive_json_from() == {"type": "progress.report", "data": data}
     assert await bob_page.receive_nothing()
     assert await ada.receive_nothing()  # a notebook is sent nothing back but errors
 
@@ -165,6 +164,42 @@ async def test_a_bad_result_is_answered_with_an_error_and_the_socket_stays_open(
     await ada.send_json_to(result())
     assert await ada.receive_nothing(0.3)
     assert await CheckReport.objects.acount() == 1
+
+
+async def test_thirty_learners_at_once_all_reach_the_grid(connect):
+    grid, _ = await staff_grid(connect)
+    learners = [await reporting(connect, f"learner{number}") for number in range(30)]
+    for socket in learners:
+        await socket.send_json_to(result())
+    seen = []
+    while len(seen) < 30:
+        frame = await grid.receive_json_from(timeout=5)
+        assert frame["type"] == "progress.reports"
+        seen += [report["learner"] for report in frame["data"]["reports"]]
+    assert sorted(seen) == sorted(f"learner{number}" for number in range(30))
+
+
+async def test_reports_added_while_a_batch_is_on_its_way_go_together():
+    from channels.layers import get_channel_layer
+
+    from sample_project.progress.consumers import PROGRESS_FRAME, StaffBroadcast
+    from sample_project.progress.groups import STAFF_GROUP
+
+    layer = get_channel_layer()
+    grid = await layer.new_channel()
+    await layer.group_add(STAFF_GROUP, grid)
+    broadcast = StaffBroadcast()
+    broadcast.add(layer, {"id": 1})  # its send starts on the loop's next turn...
+    for number in range(2, 31):
+        broadcast.add(layer, {"id": number})  # ...so these join it
+    await broadcast.sending
+    message = await layer.receive(grid)
+    assert message["type"] == PROGRESS_FRAME
+    assert [report["id"] for report in json.loads(message["text"])["data"]["reports"]] == list(range(1, 31))
+    broadcast.add(layer, {"id": 31})
+    await broadcast.sending
+    assert json.loads((await layer.receive(grid))["text"])["data"]["reports"] == [{"id": 31}]
+    await layer.group_discard(STAFF_GROUP, grid)
 
 
 async def test_the_grid_asks_for_a_new_snapshot_when_a_report_went_missing(connect):
