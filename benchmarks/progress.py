@@ -83,7 +83,7 @@ async def room(server: WorkshopProcess, learners: int, results: int, key: str, p
 
     from sample_project.progress.tokens import learner_token
 
-    grid = await websockets.connect(server.ws_url("/ws/progress/room/"), origin=server.url, max_queue=None,
+    grid = await websockets.connect(server.ws_url("/ws/progress/room/"), origin=server.url, max_queue=None, max_size=None,
                                     additional_headers={"Cookie": staff_cookie(server)}, compression=None)
     snapshot = json.loads(await grid.recv())
     assert snapshot["type"] == "progress.snapshot", snapshot

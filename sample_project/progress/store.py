@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from . import protocol
 from .models import CheckReport
@@ -29,15 +30,21 @@ async def snapshot(learner: str | None = None) -> dict[str, Any]:
     """The grid so far: each cell's latest report (with its number of attempts) and each learner's last hint.
 
     ``learner`` limits it to one learner's own results (their page);
-    ``None`` is the whole room (the staff grid).
+    ``None`` is the whole room (the staff grid). Each part is one query, so
+    reports stored meanwhile are either wholly in it or wholly not.
     """
     reports: QuerySet[CheckReport] = CheckReport.objects.all()
     if learner is not None:
         reports = reports.filter(learner=learner)
-    cells = reports.values(*CELL).annotate(latest=Max("id"), attempts=Count("id")).order_by()
-    attempts = {row["latest"]: row["attempts"] async for row in cells}
-    latest = [as_data(report, attempts[report.id]) async for report in reports.filter(id__in=cells.values("latest"))]
+    cell = [F(name) for name in CELL]
+    latest = reports.annotate(
+        attempts=Window(Count("id"), partition_by=cell),
+        rank=Window(RowNumber(), partition_by=cell, order_by=F("id").desc()),
+    ).filter(rank=1)
+    cells = [as_data(report, report.attempts) async for report in latest]
     # The hint each learner saw last, even if that check has passed since.
-    last_failures = reports.filter(passed=False).values("learner").annotate(latest=Max("id")).order_by()
-    hints = [as_data(report) async for report in reports.filter(id__in=last_failures.values("latest"))]
-    return {"cells": latest, "hints": hints}
+    last_failures = reports.filter(passed=False).annotate(
+        rank=Window(RowNumber(), partition_by=[F("learner")], order_by=F("id").desc())
+    ).filter(rank=1)
+    hints = [as_data(report) async for report in last_failures]
+    return {"cells": cells, "hints": hints}
