@@ -226,15 +226,15 @@ def banner(plan: WorkshopPlan) -> str:
 
 def progress_banner(plan: WorkshopPlan) -> list[str]:
     """How the room's live progress works: the staff page, the learners' page and variables, their tokens."""
-    django_command = f"{DATABASE_ENV}={_shell_quote(plan.database_url)} python -m django --settings {SETTINGS_MODULE}"
+    settings = f"--settings {SETTINGS_MODULE}"
     lines = [
         "",
         f"The room's live progress (staff accounts only): {plan.url}/progress/",
-        f"    make one: {django_command} createsuperuser",
+        f"    make one: {DATABASE_ENV}={_shell_quote(plan.database_url)} python -m django createsuperuser {settings}",
         f"A learner's own results:  {plan.url}/progress/me/",
         "Each learner's kernel reports its checks when its environment holds:",
         f"    {PROGRESS_URL_ENV}={plan.url} {PROGRESS_TOKEN_ENV}=<the learner's token>",
-        f"    tokens: python -m django --settings {SETTINGS_MODULE} progress_tokens NAME [NAME ...]",
+        f"    tokens: python -m django progress_tokens {settings} NAME [NAME ...]",
     ]
     if "DJANGO_SECRET_KEY" not in os.environ:
         lines.append(
