@@ -180,9 +180,8 @@ class Reporter:
         return True
 
     def close(self) -> None:
-        """Stop the thread; results not sent yet are dropped."""
+        """Stop the thread (it closes its connection itself, so this never waits); results not sent yet are dropped."""
         self._stopping.set()
-        self._close_connection()
 
     # -- the thread's side ------------------------------------------------------
 
@@ -199,6 +198,13 @@ class Reporter:
             self._idle.notify_all()
 
     def _run(self) -> None:
+        try:
+            self._deliver()
+        finally:
+            self._close_connection()
+            self._drop_queued()
+
+    def _deliver(self) -> None:
         failures = 0
         while not self._stopping.is_set():
             try:
