@@ -116,7 +116,7 @@ async def test_the_live_grid_shows_a_simulated_learners_check_within_a_second(
         )
     process = simulated_learner(workshop, "linus", "05-common-issues")
     assert process.wait(120) == 0
-    await page.wait_for_function(f"{cell('grace', 'dropped on the way')}?.textContent === '✘'", timeout=10_000)
+    await page.wait_for_function(f"{cell('grace', 'dropped on the way')}?.textContent === '✘'", timeout=20_000)
 
 
 async def test_a_learner_sees_only_their_own_results(chromium, workshop):
