@@ -30,6 +30,7 @@ from .tokens import InvalidToken, learner_from_token
 # The channel-layer event that carries an encoded frame to every member of a group.
 PROGRESS_FRAME = "progress.frame"
 MAX_BATCH = 500  # reports in one progress.reports frame
+BATCH_INTERVAL = 0.05  # seconds between a worker's batches while reports keep coming
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +39,11 @@ class StaffBroadcast:
     """Sends the staff grid each worker's new reports in batches, one send in flight at a time.
 
     The first report goes out at once; those stored while that send is on its
-    way go in the next. A channel holds at most ``capacity`` messages (100 by
-    default) and a full one drops the rest: 200 learners checking at once
-    would overflow the grid's channel one message each, and fit as a few batches.
+    way (and for ``BATCH_INTERVAL`` after it) go in the next. A channel holds at
+    most ``capacity`` messages (100 by default; channels_redis also drops the
+    oldest of a consumer's buffered messages past it): 200 learners checking at
+    once would overflow the grid's channel one message each, and fit as a few
+    batches per second.
     """
 
     def __init__(self) -> None:
@@ -60,6 +63,10 @@ class StaffBroadcast:
                 await layer.group_send(STAFF_GROUP, {"type": PROGRESS_FRAME, "text": text})
             except Exception:  # e.g. Redis restarting: the grid sees the gap and asks for a snapshot
                 logger.exception("%d progress reports did not reach the staff grid", len(batch))
+            if self.pending:
+                # At most one batch per BATCH_INTERVAL while reports keep coming: a grid that is busy
+                # for a moment (a snapshot) then finds a few messages waiting, not a full channel.
+                await asyncio.sleep(BATCH_INTERVAL)
 
 
 # One per event loop: a worker process has one; so has each test.
