@@ -35,9 +35,10 @@ BENCHMARKS = {
     "workshop": "exercises under nbval, student versions, the docs build",
     "grading": "workbench grade --jobs 1 and 2 beside nbgrader autograde: notebooks per minute",
     "workshop_server": "workbench serve on PostgreSQL + Redis: clients held, messages/s, p99; 1 and 2 workers",
+    "progress": "live progress: results/s and p99 from a check to the staff grid, 200 learners; 2 and 1 workers",
     "suite": "the whole test command, workbench test",
 }
-NEEDS_SERVERS = {"orm", "channel_layers", "workshop_server"}
+NEEDS_SERVERS = {"orm", "channel_layers", "workshop_server", "progress"}
 # --quick for the scripts written with common.py; the others get small counts of their own.
 QUICK_ARGS = {
     "ws_load": ["--clients", "20", "--messages", "1"],

@@ -36,7 +36,7 @@ def test_a_table_shows_the_median_and_the_range_and_marks_ratios():
     assert lines[-1].split() == ["async", "/", "sync", "(×)", "1.50", "1.20", "–", "2.00"]
 
 
-@pytest.mark.parametrize("name", ["orm", "http_io", "channel_layers", "task_runner", "workshop_server", "grading"])
+@pytest.mark.parametrize("name", ["orm", "http_io", "channel_layers", "task_runner", "workshop_server", "grading", "progress"])
 def test_each_benchmark_runs_and_prints_its_tables(name, postgres_url, redis_url):
     env = {**os.environ, common.POSTGRES_ENV: postgres_url, common.REDIS_ENV: redis_url}
     result = subprocess.run(

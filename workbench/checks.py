@@ -35,6 +35,7 @@ from typing import Any
 from .context import is_async_context
 from .environment import NBGRADER_EXECUTION_ENV
 from .expect import format_exception_line, mask_addresses
+from .progress import report_check
 
 PASSED = "✔ Correct:"
 NOT_YET = "✘ Not yet:"
@@ -165,6 +166,8 @@ def _finish(what: str, problem: str | None, hint: str) -> CheckResult:
         report = "\n".join(lines)
     under_nbgrader = problem is not None and os.environ.get(NBGRADER_EXECUTION_ENV)
     print(report, file=sys.stderr if under_nbgrader else sys.stdout, flush=True)
+    # In a workshop, the verdict (never the learner's code or what it returned) goes to the room's grid.
+    report_check(what, problem is None, hint)
     return CheckResult(what=what, passed=problem is None, report=report)
 
 

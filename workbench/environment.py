@@ -23,3 +23,20 @@ ALLOWED_HOSTS_ENV = "DJANGO_ALLOWED_HOSTS"
 # run: workbench.check() then prints a "not yet" report on stderr, which nbgrader scores
 # as a failed test cell.
 NBGRADER_EXECUTION_ENV = "NBGRADER_EXECUTION"
+
+# Live progress: the workshop server's URL (e.g. http://10.0.0.5:8000) and this learner's
+# token (`manage.py progress_tokens NAME` on the server). With both set, every
+# workbench.check() verdict is reported to that server's room grid (workbench/progress.py).
+PROGRESS_URL_ENV = "WORKBENCH_PROGRESS_URL"
+PROGRESS_TOKEN_ENV = "WORKBENCH_PROGRESS_TOKEN"  # noqa: S105 - a variable's name, not a secret
+
+# deploy/jupyterhub/jupyterhub_config.py: one machine serving a room (see deploy/jupyterhub/README.md).
+HUB_BIND_URL_ENV = "WORKBENCH_HUB_BIND_URL"  # where learners open the Hub (default http://127.0.0.1:8000)
+HUB_API_PORT_ENV = "WORKBENCH_HUB_API_PORT"  # the Hub's own API on loopback (default 8081)
+HUB_PROXY_API_PORT_ENV = "WORKBENCH_HUB_PROXY_API_PORT"  # configurable-http-proxy's API on loopback (default 8001)
+HUB_STATE_ENV = "WORKBENCH_HUB_STATE"  # the Hub's database, cookie secret and the learners' homes
+HUB_PASSWORD_ENV = "WORKBENCH_HUB_PASSWORD"  # noqa: S105 - a variable's name: the room's shared password
+HUB_ADMIN_PASSWORD_ENV = "WORKBENCH_HUB_ADMIN_PASSWORD"  # noqa: S105 - a variable's name
+HUB_ADMINS_ENV = "WORKBENCH_HUB_ADMINS"  # comma-separated instructors' names
+HUB_USERS_ENV = "WORKBENCH_HUB_USERS"  # comma-separated learners' names; unset: anyone with the password
+HUB_ALLOW_ROOT_ENV = "WORKBENCH_HUB_ALLOW_ROOT"  # 1: the Hub may run as root (throw-away machines, CI), learners too

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "sample_project.library",
     "sample_project.tasks",
     "sample_project.chat",
+    "sample_project.progress",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """URL configuration for the sample project's HTTP side."""
 
-from django.urls import path
+from django.urls import include, path
 
 from sample_project.chat import views as chat_views
 from sample_project.library import views
@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/books/", views.book_list, name="book-list"),
     path("chat/<str:room>/", chat_views.room, name="chat-room"),
     path("api/chat/<str:room>/messages/", chat_views.message_list, name="chat-messages"),
+    path("progress/", include("sample_project.progress.urls")),
 ]

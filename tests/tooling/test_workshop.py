@@ -3,6 +3,7 @@
 import asyncio
 import http.client
 import json
+import shlex
 import subprocess
 import sys
 import uuid
@@ -57,6 +58,28 @@ def test_the_site_answers_to_this_machine_when_it_listens_on_every_address(monke
     assert {"localhost", "127.0.0.1"} < set(everywhere.allowed_hosts)
     assert everywhere.public_host in everywhere.allowed_hosts
     assert plan(allowed_hosts="chat.example, 10.0.0.5").allowed_hosts == ("chat.example", "10.0.0.5")
+
+
+def test_the_banner_says_where_the_rooms_progress_is_and_how_learners_report(monkeypatch):
+    import dataclasses
+
+    from workbench.tooling.workshop import banner
+
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    planned = plan(host="127.0.0.1", port=8123, database="sqlite:///room.sqlite3")
+    text = banner(dataclasses.replace(planned, database_url="postgresql://app:s3cret@127.0.0.1:5432/room"))
+    assert "live progress (staff accounts only): http://127.0.0.1:8123/progress/" in text
+    assert "WORKBENCH_PROGRESS_URL=http://127.0.0.1:8123 WORKBENCH_PROGRESS_TOKEN=<the learner's token>" in text
+    assert "createsuperuser" in text and "s3cret" not in text
+    # The printed command makes tokens, run as it stands (from anywhere: the settings are named).
+    command = next(line for line in text.splitlines() if "progress_tokens" in line).split("tokens: ", 1)[1]
+    result = subprocess.run(shlex.split(command.replace("python", sys.executable, 1).replace("NAME [NAME ...]", "ada")),
+                            capture_output=True, text=True, timeout=120, cwd="/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ada\tada:")
+    assert "DJANGO_SECRET_KEY is not set" in text
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "a-real-secret-for-the-room")
+    assert "DJANGO_SECRET_KEY is not set" not in banner(plan(host="127.0.0.1", port=8123))
 
 
 def group_members(redis_url, prefix, group):

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..environment import ALLOWED_HOSTS_ENV, CHANNEL_LAYER_ENV, DATABASE_ENV, SETTINGS_MODULE
+from ..environment import (
+    ALLOWED_HOSTS_ENV,
+    CHANNEL_LAYER_ENV,
+    DATABASE_ENV,
+    PROGRESS_TOKEN_ENV,
+    PROGRESS_URL_ENV,
+    SETTINGS_MODULE,
+)
 from ..errors import WorkbenchError, cannot_reach
 from ..services import unreachable_server
 
@@ -212,8 +219,37 @@ def banner(plan: WorkshopPlan) -> str:
             f'    workbench.setup(database="{backends.redact(plan.database_url)}", '
             f'channel_layer="{backends.redact(plan.channel_layer_url)}", flush=False)',
         ]
+    lines += progress_banner(plan)
     lines.append("Stop with Ctrl-C.")
     return "\n".join(lines)
+
+
+def progress_banner(plan: WorkshopPlan) -> list[str]:
+    """How the room's live progress works: the staff page, the learners' page and variables, their tokens."""
+    settings = f"--settings {SETTINGS_MODULE}"
+    lines = [
+        "",
+        f"The room's live progress (staff accounts only): {plan.url}/progress/",
+        f"    make one: {DATABASE_ENV}={_shell_quote(plan.database_url)} python -m django createsuperuser {settings}",
+        f"A learner's own results:  {plan.url}/progress/me/",
+        "Each learner's kernel reports its checks when its environment holds:",
+        f"    {PROGRESS_URL_ENV}={plan.url} {PROGRESS_TOKEN_ENV}=<the learner's token>",
+        f"    tokens: python -m django progress_tokens {settings} NAME [NAME ...]",
+    ]
+    if "DJANGO_SECRET_KEY" not in os.environ:
+        lines.append(
+            "    warning: DJANGO_SECRET_KEY is not set, so tokens are signed with the development key anyone can "
+            "read: set it (the same for the server and the tokens) before learners on other machines connect."
+        )
+    return lines
+
+
+def _shell_quote(text: str) -> str:
+    import shlex
+
+    from sample_project.config.backends import redact
+
+    return shlex.quote(redact(text))
 
 
 def serve_workshop(plan: WorkshopPlan, *, log_level: str = "info") -> None:

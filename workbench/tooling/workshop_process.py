@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ..environment import DATABASE_ENV, SETTINGS_MODULE
 from ..services import free_port
 from .workshop import WorkshopError, project_dir
 
@@ -40,6 +41,7 @@ class WorkshopProcess:
             os.close(handle)
             log = Path(name)
         self.log_path = log
+        self.database = database
         self.arguments = ["--port", str(self.port), "--workers", str(workers), "--log-level", "info"]
         if database:
             self.arguments += ["--database", database]
@@ -70,6 +72,19 @@ class WorkshopProcess:
             time.sleep(0.05)
         self.stop()
         raise WorkshopError(f"workbench serve did not start in {self.start_timeout:.0f} s:\n{self.log()[-2000:]}")
+
+    def create_staff_user(self, username: str, password: str) -> None:
+        """Make a staff account (``createsuperuser``) in this server's database, e.g. for the progress grid."""
+        env = {**os.environ, "DJANGO_SUPERUSER_PASSWORD": password, "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE}
+        if self.database:
+            env[DATABASE_ENV] = self.database
+        result = subprocess.run(
+            [sys.executable, "-m", "django", "createsuperuser", "--noinput", "--username", username,
+             "--email", f"{username}@example.com"],
+            env=env, capture_output=True, text=True, timeout=120, cwd=project_dir().parent,
+        )
+        if result.returncode != 0:
+            raise WorkshopError(f"createsuperuser {username!r} failed:\n{result.stderr[-2000:]}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
