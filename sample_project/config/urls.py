@@ -4,6 +4,7 @@ from django.urls import path
 
 from sample_project.chat import views as chat_views
 from sample_project.library import views
+from sample_project.streams.urls import urlpatterns as streams_patterns
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -11,3 +12,5 @@ urlpatterns = [
     path("chat/<str:room>/", chat_views.room, name="chat-room"),
     path("api/chat/<str:room>/messages/", chat_views.message_list, name="chat-messages"),
 ]
+
+urlpatterns += streams_patterns  # /streams/report/ and /streams/ticks/ (lesson 04)
