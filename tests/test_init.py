@@ -15,12 +15,14 @@ def test_public_names_are_pinned():
         "LocalEndpoint",
         "LocalServer",
         "LocalService",
+        "LogCapture",
         "LoopLagProbe",
         "PytestRun",
         "ServiceUnavailable",
         "Trace",
         "Workbench",
         "WorkbenchError",
+        "capture_log",
         "check",
         "communicator",
         "describe_context",
@@ -37,6 +39,7 @@ def test_public_names_are_pinned():
         "start_redis",
         "stop_servers",
         "trace",
+        "wait_until",
     ]
     for name in workbench.__all__:
         assert getattr(workbench, name).__module__.startswith("workbench.")

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import socket
+import threading
 import urllib.request
 
 import pytest
@@ -104,7 +105,7 @@ async def test_call_needs_a_coroutine_and_a_running_server(live):
 
 
 def test_bad_arguments_say_what_is_allowed():
-    with pytest.raises(ValueError, match="'uvicorn', 'daphne'"):
+    with pytest.raises(ValueError, match="'uvicorn', 'daphne', 'wsgi'"):
         workbench.serve(server="gunicorn")
     with pytest.raises(ValueError, match="0 picks a free port"):
         workbench.serve(port=-1)
@@ -134,3 +135,88 @@ async def test_daphne_serves_once_per_process(live):
     assert not daphne.running
     with pytest.raises(workbench.WorkbenchError, match=r"serve\(server='uvicorn'\)"):
         workbench.serve(server="daphne")
+
+
+# -- server="wsgi": Django's threaded WSGI server, beside an ASGI one ------------
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.headers["Server"], json.loads(response.read())
+
+
+async def test_wsgi_serves_the_project_beside_an_asgi_server(live):
+    wsgi = workbench.serve(server="wsgi")
+    try:
+        assert live.running and wsgi.running, "serving WSGI must not stop the ASGI server"
+        assert (live.interface, wsgi.interface) == ("asgi", "wsgi")
+        assert repr(wsgi) == "<LiveServer wsgi on 127.0.0.1 (running)>"
+        for server, software in ((live, "uvicorn"), (wsgi, "WSGIServer/")):
+            status, header, body = await asyncio.to_thread(get, server.url + "/")
+            assert status == 200 and header.startswith(software)
+            assert body == {"project": "sample_project", "books": 0}
+    finally:
+        wsgi.stop()
+    assert not wsgi.running and live.running
+
+
+async def test_under_wsgi_an_async_view_runs_off_the_request_thread_in_a_loop_of_its_own():
+    from sample_project.streams.tracking import in_flight
+
+    alice = await User.objects.acreate_user("alice")
+    with workbench.serve(server="wsgi") as wsgi:
+        header = cookie_header(await wsgi.login(alice))
+
+        def report():
+            request = urllib.request.Request(wsgi.url + "/streams/report/?seconds=0.01", headers={"Cookie": header})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return json.loads(response.read())
+
+        in_flight.forget()
+        assert await asyncio.to_thread(report) == {"user": "alice", "waited": 0.01}
+    (visit,) = in_flight.ended("report")
+    assert visit.outcome == "completed"
+    assert visit.thread not in {"workbench-wsgi", threading.current_thread().name}
+    assert "process_request_thread" not in visit.thread  # not the server's request thread either
+
+
+async def test_serving_wsgi_again_replaces_only_the_previous_wsgi_server(live):
+    first = workbench.serve(server="wsgi")
+    second = workbench.serve(server="wsgi", port=first.port)  # the port is free again at once
+    try:
+        assert not first.running and second.running and live.running
+        assert second.port == first.port
+        assert (await asyncio.to_thread(get, second.url + "/"))[0] == 200
+    finally:
+        second.stop()
+        second.stop()  # idempotent
+    with socket.socket() as listener:  # stop() closed the socket
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", second.port))
+
+
+async def test_a_wsgi_server_has_no_websockets_and_no_event_loop():
+    with workbench.serve(server="wsgi") as wsgi:
+        with pytest.raises(workbench.WorkbenchError, match="WebSockets need ASGI"):
+            wsgi.ws_url("/ws/chat/lobby/")
+        coroutine = asyncio.sleep(0)
+        with pytest.raises(workbench.WorkbenchError, match="no event loop"):
+            await wsgi.call(coroutine)
+        assert coroutine.cr_frame is None  # closed: no "never awaited" warning later
+
+
+async def test_a_busy_port_is_a_clear_error_for_wsgi_too():
+    other = socket.create_server(("127.0.0.1", 0))
+    try:
+        with pytest.raises(workbench.WorkbenchError, match="Pass port=0"):
+            workbench.serve(server="wsgi", port=other.getsockname()[1])
+    finally:
+        other.close()
+
+
+async def test_stop_servers_stops_both_kinds():
+    asgi = workbench.serve()
+    wsgi = workbench.serve(server="wsgi")
+    stopped = workbench.stop_servers()
+    assert asgi in stopped and wsgi in stopped
+    assert not asgi.running and not wsgi.running

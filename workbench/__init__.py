@@ -20,11 +20,13 @@ from .endpoints import LocalEndpoint, local_endpoint
 from .errors import ExpectationFailed, ServiceUnavailable, WorkbenchError
 from .expect import expect
 from .live_server import LiveServer, serve
+from .logs import LogCapture, capture_log
 from .paths import lesson_file
 from .probes import LoopLagProbe, loop_lag
 from .pytest_run import PytestRun, run_pytest
 from .services import LocalServer, LocalService, start_postgres, start_redis
 from .trace import Trace, trace
+from .waiting import wait_until
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -37,12 +39,14 @@ __all__ = [
     "LocalEndpoint",
     "LocalServer",
     "LocalService",
+    "LogCapture",
     "LoopLagProbe",
     "PytestRun",
     "ServiceUnavailable",
     "Trace",
     "Workbench",
     "WorkbenchError",
+    "capture_log",
     "check",
     "communicator",
     "describe_context",
@@ -59,6 +63,7 @@ __all__ = [
     "start_redis",
     "stop_servers",
     "trace",
+    "wait_until",
 ]
 
 

@@ -1,4 +1,4 @@
-"""The sample project's real ASGI application, for communicators and live servers."""
+"""The sample project's real ASGI and WSGI applications, for communicators and live servers."""
 
 from __future__ import annotations
 
@@ -8,10 +8,26 @@ from .errors import WorkbenchError
 
 if TYPE_CHECKING:
     from channels.routing import ProtocolTypeRouter
+    from django.core.handlers.wsgi import WSGIHandler
 
 
 def project_application() -> ProtocolTypeRouter:
     """``sample_project.config.asgi.application``: Origin check, sessions, auth, routing."""
+    _require_setup()
+    from sample_project.config.asgi import application
+
+    return application
+
+
+def project_wsgi_application() -> WSGIHandler:
+    """``sample_project.config.wsgi.application``: Django's WSGI handler (HTTP only, no WebSockets)."""
+    _require_setup()
+    from sample_project.config.wsgi import application
+
+    return application
+
+
+def _require_setup() -> None:
     from django.apps import apps
 
     if not apps.ready:
@@ -19,6 +35,3 @@ def project_application() -> ProtocolTypeRouter:
             "Django is not set up in this process: call workbench.setup() first "
             "(every lesson's first cell does)."
         )
-    from sample_project.config.asgi import application
-
-    return application

@@ -5,6 +5,11 @@ Clients (``websockets``, a browser) connect over loopback, exactly as they
 would to a deployed site. Consumers live on the *server's* loop, so work that
 talks to them from a cell (``group_send``) must be handed to that loop:
 ``await live.call(coro)``.
+
+``serve(server="wsgi")`` runs the project's WSGI app instead, on Django's own
+threaded development server (what ``manage.py runserver`` runs for this
+project): one thread per request, no event loop of its own, no WebSockets.
+An ASGI server and a WSGI server can run side by side.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal, TypeVar
 
-from .application import project_application
+from .application import project_application, project_wsgi_application
 from .cleanup import track
 from .errors import WorkbenchError
 from .sessions import login_cookies
@@ -25,10 +30,12 @@ R = TypeVar("R")
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
-ServerName = Literal["uvicorn", "daphne"]
+ServerName = Literal["uvicorn", "daphne", "wsgi"]
+SERVERS = ("uvicorn", "daphne", "wsgi")
+WSGI_POLL_INTERVAL = 0.05  # how often the WSGI server's loop checks for stop(), in seconds
 
 _lock = threading.Lock()
-_current: LiveServer | None = None  # the server the last serve() started
+_current: dict[str, LiveServer] = {}  # interface ("asgi" or "wsgi") -> the server the last serve() started
 _daphne_started = False  # Twisted's reactor runs at most once per process
 
 
@@ -38,33 +45,43 @@ def serve(
     """Start the project on ``http://127.0.0.1:<port>`` in a background thread.
 
     ``port=0`` picks a free port. Calling ``serve()`` again (re-running the
-    cell) stops the previous server first. ``server="daphne"`` works once per
-    process (Twisted cannot restart); uvicorn can start any number of times.
-    ``application`` serves another ASGI app the same way (default: the project's).
+    cell) stops the previous server of the same interface first: uvicorn and
+    daphne (ASGI) replace each other, ``"wsgi"`` replaces the previous WSGI
+    server, and one of each can run side by side. ``server="daphne"`` works
+    once per process (Twisted cannot restart); uvicorn and ``"wsgi"`` start
+    any number of times. ``server="wsgi"`` serves the project's WSGI app on
+    Django's threaded development server (``manage.py runserver``'s).
+    ``application`` serves another app the same way (default: the project's
+    ASGI app, or its WSGI app for ``"wsgi"``).
     """
-    global _current
-    if server not in ("uvicorn", "daphne"):
-        raise ValueError(f"server={server!r} is not one of 'uvicorn', 'daphne'.")
+    if server not in SERVERS:
+        raise ValueError(f"server={server!r} is not one of {', '.join(map(repr, SERVERS))}.")
     if not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port={port!r} must be an int from 0 to 65535 (0 picks a free port).")
+    interface = "wsgi" if server == "wsgi" else "asgi"
     with _lock:
-        if _current is not None:
-            _current.stop()
-            _current = None
-        if application is None:
-            application = project_application()
-        runner = _UvicornRunner(application, port) if server == "uvicorn" else _DaphneRunner(application, port)
+        previous = _current.pop(interface, None)
+        if previous is not None:
+            previous.stop()
+        runner: _Runner
+        if server == "wsgi":
+            runner = _WsgiRunner(project_wsgi_application() if application is None else application, port)
+        else:
+            if application is None:
+                application = project_application()
+            runner = _UvicornRunner(application, port) if server == "uvicorn" else _DaphneRunner(application, port)
         runner.start()
-        _current = LiveServer(server, runner)
-        track(_current)
-        return _current
+        live = _current[interface] = LiveServer(server, runner)
+        track(live)
+        return live
 
 
 class LiveServer:
     """A running server: its URLs, a way into its event loop, and ``stop()``."""
 
-    def __init__(self, server: str, runner: _UvicornRunner | _DaphneRunner) -> None:
+    def __init__(self, server: str, runner: _Runner) -> None:
         self.server = server
+        self.interface = "wsgi" if isinstance(runner, _WsgiRunner) else "asgi"
         self.host = HOST
         self.port = runner.port
         self._runner = runner
@@ -78,6 +95,11 @@ class LiveServer:
         """``ws://127.0.0.1:<port><path>`` for a WebSocket route such as ``/ws/chat/lobby/``."""
         if not path.startswith("/"):
             raise ValueError(f"path {path!r} must start with '/', e.g. '/ws/chat/lobby/'.")
+        if self.interface == "wsgi":
+            raise WorkbenchError(
+                f"a WSGI server speaks no WebSocket, so it has no ws:// URL for {path!r}: "
+                "WebSockets need ASGI; use workbench.serve() (uvicorn) for them."
+            )
         return f"ws://{self.host}:{self.port}{path}"
 
     @property
@@ -100,6 +122,12 @@ class LiveServer:
         if not self.running:
             coro.close()
             raise WorkbenchError("this server is stopped; start one with workbench.serve().")
+        if isinstance(self._runner, _WsgiRunner):
+            coro.close()
+            raise WorkbenchError(
+                "a WSGI server has no event loop to run a coroutine on (each async view gets a "
+                "one-off loop of its own); use call() on an ASGI server: workbench.serve()."
+            )
         future = asyncio.run_coroutine_threadsafe(coro, self._runner.loop)
         return await asyncio.wrap_future(future)
 
@@ -243,6 +271,60 @@ class _DaphneRunner:
         if self.thread.is_alive():
             reactor.callFromThread(reactor.stop)  # type: ignore[misc]  # twisted types the module, not the installed reactor
             self.thread.join(STOP_TIMEOUT)
+
+
+class _WsgiRunner:
+    """Django's threaded WSGI development server (``runserver``'s) in a thread: one thread per request."""
+
+    def __init__(self, application: Any, port: int) -> None:
+        from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler, is_broken_pipe_error
+
+        class QuietRequestHandler(WSGIRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # the stdlib's name
+                """No access log: a notebook's stored outputs must not change with each request."""
+
+        class QuietServer(ThreadedWSGIServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                """A client that went away mid-answer is normal here; other errors are printed as usual."""
+                if not is_broken_pipe_error():
+                    super().handle_error(request, client_address)
+
+        try:
+            self.server = QuietServer((HOST, port), QuietRequestHandler)
+        except OSError as exc:
+            raise WorkbenchError(
+                f"cannot listen on {HOST} port {port}: {exc.strerror}. Pass port=0 to use a free port."
+            ) from None
+        self.server.set_app(application)
+        self.port: int = self.server.server_address[1]
+        self.error: BaseException | None = None
+        self._stopping = False
+        self.thread = threading.Thread(target=self._run, name="workbench-wsgi", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.server.serve_forever(poll_interval=WSGI_POLL_INTERVAL)
+        except BaseException as exc:  # reported by running and stop()
+            self.error = exc
+
+    def start(self) -> None:
+        self.thread.start()  # the socket listens already: requests queue until the loop runs
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive() and not self._stopping
+
+    def stop(self) -> None:
+        """Stop accepting requests and close the socket; requests under way finish on their threads."""
+        if not self._stopping:
+            self._stopping = True
+            if self.thread.is_alive() and self.thread is not threading.current_thread():
+                self.server.shutdown()  # returns once serve_forever() has returned
+                self.thread.join(STOP_TIMEOUT)
+            self.server.server_close()
+
+
+_Runner = _UvicornRunner | _DaphneRunner | _WsgiRunner
 
 
 def _bind(port: int) -> socket.socket:

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from sample_project.chat import views as chat_views
 from sample_project.library import views
+from sample_project.streams.urls import urlpatterns as streams_patterns
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -12,3 +13,5 @@ urlpatterns = [
     path("api/chat/<str:room>/messages/", chat_views.message_list, name="chat-messages"),
     path("progress/", include("sample_project.progress.urls")),
 ]
+
+urlpatterns += streams_patterns  # /streams/report/ and /streams/ticks/ (lesson 04)
