@@ -32,15 +32,9 @@ def ids(path):
 
 # The areas the workshop issue asks an exercise for, by lesson number
 # (see the lesson map in the design). An area gets its exercise when its lesson lands.
-AREAS = {"01": "async ORM", "02": "context detection", "03": "consumers", "05": "common issues", "08": "data models"}
-
-
-def test_every_area_whose_lesson_exists_has_an_exercise():
-    lessons = {path.name[:2] for path in lesson_paths()}
-    exercises = {path.name[:2] for path in EXERCISES}
-    missing = [f"{number} ({area})" for number, area in AREAS.items() if number in lessons and number not in exercises]
-    assert missing == [], "write notebooks/exercises/NN-topic.ipynb for these lessons"
-    assert {"01", "02"} <= exercises
+def test_each_exercise_is_named_after_its_lesson():
+    lessons = {path.name for path in lesson_paths()}
+    assert EXERCISES and {path.name for path in EXERCISES} <= lessons, "name it notebooks/exercises/<its lesson's file name>"
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=ids)
@@ -188,3 +182,19 @@ def test_nbgrader_problems_name_what_nbgrader_would_refuse_or_hand_out():
     ]
     assert len(problems) == 5
     assert problems[4].startswith('cell 4: checks in a cell that is not an nbgrader "autograder tests" cell')
+
+
+def test_mark_for_nbgrader_gives_an_exercise_the_metadata_nbgrader_needs():
+    from workbench.tooling.exercises import mark_for_nbgrader, nbgrader_problems
+
+    notebook = new_notebook(cells=[
+        new_code_cell("import workbench"),
+        new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
+        new_code_cell('await workbench.check("f", f, expected=1, hint="h")\n### BEGIN HIDDEN CHECKS\n'
+                      'await workbench.check("g", f, expected=1, hint="h")\n### END HIDDEN CHECKS'),
+    ])
+    assert nbgrader_problems(notebook)
+    mark_for_nbgrader(notebook)
+    assert nbgrader_problems(notebook) == []
+    assert [c.metadata["nbgrader"]["grade_id"] for c in notebook.cells] == ["cell01-code", "cell02-answer", "cell03-checks"]
+    assert notebook.cells[2].metadata["nbgrader"]["points"] == 2 and "HIDDEN TESTS" in notebook.cells[2].source

@@ -82,6 +82,14 @@ def run_execute_command(args: argparse.Namespace, extra: list[str]) -> int:
     require_checkout()
     extras.require("lab", command="execute", needs=["ipykernel", "jupyter_client", "nbclient", "nbformat"])
     for path in notebook_arguments(args.notebooks, lesson_paths() + exercise_paths()):
+        if args.mark_nbgrader:
+            import nbformat
+
+            from .exercises import is_exercise, mark_for_nbgrader
+
+            if is_exercise(path):
+                nbformat.write(mark_for_nbgrader(nbformat.read(path, as_version=4)), path)
+                print(f"workbench: nbgrader metadata set in {shown(path)}", flush=True)
         print(f"workbench: executing {shown(path)}", flush=True)
         execute_notebook(path, write=True)
     return 0
@@ -95,4 +103,9 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "Never edit outputs by hand: change the cells and run this.",
     )
     execute_parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: every lesson and exercise)")
+    execute_parser.add_argument(
+        "--mark-nbgrader", action="store_true",
+        help="first set each exercise's nbgrader cell metadata from its markers (solution cells, "
+        "autograder tests worth a point per check, read-only cells), as nbgrader's sidebar would",
+    )
     execute_parser.set_defaults(handler=run_execute_command)

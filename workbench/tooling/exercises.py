@@ -156,6 +156,37 @@ def nbgrader_problems(notebook: NotebookNode) -> list[str]:
     return problems
 
 
+def mark_for_nbgrader(notebook: NotebookNode) -> NotebookNode:
+    """Set every cell's nbgrader metadata from the markers in it (in place), as nbgrader's sidebar would.
+
+    A cell with a solution region becomes a solution cell; a cell with checks
+    an "autograder tests" cell worth one point per check; every other cell is
+    read-only. The workbench's old ``### BEGIN HIDDEN CHECKS`` markers become
+    nbgrader's ``HIDDEN TESTS``. Existing ``grade_id``s are kept; new ones
+    name the cell's position and role.
+    """
+    from .student import OLD_HIDDEN, has_solution_region
+
+    taken = {cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in notebook.cells}
+    for number, cell in enumerate(notebook.cells, start=1):
+        cell.source = cell.source.replace(f"### BEGIN {OLD_HIDDEN}", "### BEGIN HIDDEN TESTS").replace(
+            f"### END {OLD_HIDDEN}", "### END HIDDEN TESTS")
+        checks = check_calls(cell.source) if cell.cell_type == "code" else 0
+        solution = has_solution_region(cell)
+        role = "answer" if solution else "checks" if checks else "text" if cell.cell_type == "markdown" else "code"
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id") or f"cell{number:02d}-{role}"
+        while grade_id in taken and meta.get("grade_id") != grade_id:
+            grade_id += "-"
+        taken.add(grade_id)
+        new = {"grade": bool(checks), "grade_id": grade_id, "locked": not solution, "schema_version": 3,
+               "solution": solution, "task": False}
+        if checks:
+            new["points"] = checks
+        cell.metadata["nbgrader"] = new
+    return notebook
+
+
 def _check_cells(notebook: NotebookNode) -> Iterator[tuple[int, NotebookNode]]:
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "code" and check_calls(cell.source):
