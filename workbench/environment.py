@@ -18,3 +18,10 @@ SERVER_BINARIES_ENV = "WORKBENCH_SERVER_BINARIES"
 
 # Host names the sample project answers to (comma-separated), read by its settings.
 ALLOWED_HOSTS_ENV = "DJANGO_ALLOWED_HOSTS"
+
+# The sample project's secret key (sessions, CSRF); without it, a public development key.
+SECRET_KEY_ENV = "DJANGO_SECRET_KEY"  # noqa: S105 - the variable's name, not a key
+
+# A folder holding Channels' own tests (tests/test_inmemorychannel.py, ...) for
+# the test that runs them against the project's layer; else they are downloaded.
+CHANNELS_TESTS_ENV = "WORKBENCH_CHANNELS_TESTS"

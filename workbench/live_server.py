@@ -37,9 +37,16 @@ def serve(
     """Start the project on ``http://127.0.0.1:<port>`` in a background thread.
 
     ``port=0`` picks a free port. Calling ``serve()`` again (re-running the
-    cell) stops the previous server first. ``server="daphne"`` works once per
-    process (Twisted cannot restart); uvicorn can start any number of times.
-    ``application`` serves another ASGI app the same way (default: the project's).
+    cell) stops the previous server once the new one has its port (a port
+    that cannot be had leaves the previous one running). ``server="daphne"``
+    works once per process (Twisted cannot restart); uvicorn can start any
+    number of times. ``application`` serves another ASGI app the same way
+    (default: the project's).
+
+    Both servers run with the transport limits of ``workbench.transport``:
+    frames over the chat protocol's 64 KiB are refused unread (close 1009),
+    request heads over 8 KiB or not complete within 5 s are refused, and
+    uvicorn's stop answers every frame it has read before closing with 1012.
     """
     global _current
     if server not in ("uvicorn", "daphne"):
@@ -47,12 +54,21 @@ def serve(
     if not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port={port!r} must be an int from 0 to 65535 (0 picks a free port).")
     with _lock:
-        if _current is not None:
-            _current.stop()
-            _current = None
         if application is None:
             application = project_application()
-        runner = _UvicornRunner(application, port) if server == "uvicorn" else _DaphneRunner(application, port)
+        previous = _current
+        if previous is not None and port != 0 and port == previous.port:
+            previous.stop()  # the new server wants its port: it must go first
+            previous = _current = None
+        try:
+            runner = _UvicornRunner(application, port) if server == "uvicorn" else _DaphneRunner(application, port)
+        except WorkbenchError as exc:
+            if previous is not None and previous.running:
+                raise WorkbenchError(f"{exc} The server already running ({previous.url}) keeps running.") from None
+            raise
+        if previous is not None:
+            previous.stop()
+            _current = None
         runner.start()
         _current = LiveServer(server, runner)
         return _current
@@ -126,16 +142,20 @@ class _UvicornRunner:
     def __init__(self, application: Any, port: int) -> None:
         import uvicorn
 
+        from .transport import uvicorn_options
+
         self.socket = _bind(port)
         self.port = self.socket.getsockname()[1]
         config = uvicorn.Config(
             application,
             lifespan="off",  # Django's ASGI handler does not implement the lifespan protocol
-            ws="auto",  # websockets' sans-I/O implementation; the legacy one is deprecated
             log_config=None,
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=int(STOP_TIMEOUT // 2),
+            # websockets' sans-I/O implementation (the legacy one is deprecated)
+            # and h11, each with the limits the chat protocol needs.
+            **uvicorn_options(),
         )
         self.server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
@@ -189,12 +209,15 @@ class _DaphneRunner:
             )
         from daphne.server import Server  # installs Twisted's asyncio reactor
 
+        from .transport import daphne_options
+
         _bind(port).close()  # a clear error now if the port is taken
         self.server = Server(
             application,
             endpoints=[f"tcp:port={port}:interface={HOST}"],
             signal_handlers=False,
             verbosity=0,
+            **daphne_options(),
         )
         self.port = port
         self.error: BaseException | None = None
@@ -219,6 +242,11 @@ class _DaphneRunner:
                 "cannot start twice, so restart the kernel, or use workbench.serve(server='uvicorn')."
             )
         self.port = self.server.listening_addresses[0][1]
+        from twisted.internet import reactor
+
+        from .transport import limit_daphne_heads
+
+        reactor.callFromThread(limit_daphne_heads, self.server)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:

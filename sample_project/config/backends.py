@@ -22,7 +22,7 @@ DATABASE_URL_FORMS = (
     "[?pool_min_size=1&pool_max_size=10&pool_timeout=10 | ?pool=off]",
 )
 CHANNEL_LAYER_URL_FORMS = (
-    "memory://",
+    "memory://[?capacity=100&expiry=60&group_expiry=86400]",
     "redis://host:port/db[?max_connections=1000&capacity=100&expiry=60&prefix=asgi]",
     "redis+pubsub://host:port/db[?prefix=asgi]",
 )
@@ -174,6 +174,8 @@ def database_from_url(url: str, *, base_dir: Path | None = None) -> dict[str, An
 # ``prefix`` starts every Redis key and pub/sub channel of the layer (default
 # "asgi"): projects, or test workers, sharing one Redis server keep apart with it.
 LAYER_OPTIONS = {"capacity": int, "expiry": int, "group_expiry": int, "prefix": str}
+# The in-memory layer's: messages per channel, seconds a message waits, seconds a membership lasts.
+MEMORY_LAYER_OPTIONS: dict[str, type] = {"capacity": int, "expiry": float, "group_expiry": int}
 
 
 def channel_layer_from_url(url: str) -> dict[str, Any]:
@@ -181,7 +183,11 @@ def channel_layer_from_url(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     if parts.scheme == "memory" and not parts.netloc and parts.path in ("", "/"):
         # Channels' in-memory layer with O(members) broadcasts (see config/layers.py).
-        return {"BACKEND": "sample_project.config.layers.InMemoryChannelLayer"}
+        settings: dict[str, Any] = {"BACKEND": "sample_project.config.layers.InMemoryChannelLayer"}
+        config = _memory_layer_options(url, parts.query)
+        if config:
+            settings["CONFIG"] = config
+        return settings
     if parts.scheme in ("redis", "redis+pubsub") and parts.hostname:
         try:
             parts.port  # noqa: B018 - raises ValueError for a bad port
@@ -205,6 +211,31 @@ def channel_layer_from_url(url: str) -> dict[str, Any]:
         f"Channel layer URL {redact(url)!r} is not one this project supports. "
         + _accepted(CHANNEL_LAYER_URL_FORMS)
     )
+
+
+def _memory_layer_options(url: str, query: str) -> dict[str, Any]:
+    """``memory://?capacity=&expiry=&group_expiry=``, each a positive number; anything else is refused."""
+    config: dict[str, Any] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        kind = MEMORY_LAYER_OPTIONS.get(name)
+        if kind is None:
+            raise ImproperlyConfigured(
+                f"Channel layer URL {redact(url)!r}: the in-memory layer has no option {name!r}. "
+                f"Its options: {', '.join(MEMORY_LAYER_OPTIONS)} (e.g. memory://?expiry=60&capacity=100)."
+            )
+        if name in config:
+            raise ImproperlyConfigured(f"Channel layer URL {redact(url)!r} gives {name} twice; give it once.")
+        try:
+            number = kind(value)
+        except ValueError:
+            number = 0
+        if number <= 0:
+            raise ImproperlyConfigured(
+                f"Channel layer URL {redact(url)!r}: {name}={value!r} must be a positive "
+                f"{'whole number' if kind is int else 'number'} (e.g. {name}=60)."
+            )
+        config[name] = number
+    return config
 
 
 def new_channel_layer(url: str) -> Any:

@@ -1,5 +1,6 @@
 """URL configuration for the sample project's HTTP side."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from sample_project.chat import views as chat_views
@@ -10,4 +11,7 @@ urlpatterns = [
     path("api/books/", views.book_list, name="book-list"),
     path("chat/<str:room>/", chat_views.room, name="chat-room"),
     path("api/chat/<str:room>/messages/", chat_views.message_list, name="chat-messages"),
+    # Django's own sign-in and sign-out views (accounts: manage.py createsuperuser).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -23,7 +23,7 @@ from sample_project.contracts import WebSocketMessage
 MAX_FRAME_BYTES = 64 * 1024
 MAX_MESSAGE_LENGTH = 4000
 
-HEADERS = [(b"origin", b"http://localhost")]
+HEADERS = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
 ENVELOPE_FIELDS = {"type", "data", "timestamp", "room"}
 
 json_values = st.recursive(
