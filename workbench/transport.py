@@ -166,9 +166,14 @@ class HandshakeCheckedWebSocketProtocol(WebSocketsSansIOProtocol):
             self.transport.abort()
 
     async def receive(self) -> Any:
-        if not self._draining:
-            return await super().receive()
+        # uvicorn's receive(), plus what a drain needs (a receive() may have
+        # started waiting before the stop: the check comes after the wait).
         message = await self.queue.get()
+        if not self._draining:
+            if self.read_paused and self.queue.empty():
+                self.read_paused = False
+                self.transport.resume_reading()
+            return message
         if message.get("type") == "websocket.disconnect" and not self.close_sent:
             # Everything read before the stop has been handled (a consumer asks
             # for its next message only after answering the last one).

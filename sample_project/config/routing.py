@@ -1,4 +1,4 @@
-"""WebSocket routes of every app, gathered for ``asgi.py``; an unknown path ends the list with a clean 404."""
+"""WebSocket routes of every app, gathered for ``asgi.py``; an unknown path ends the list with a clean refusal."""
 
 from django.urls import re_path
 

@@ -1,4 +1,4 @@
-"""What ``asgi.py`` puts in front of the WebSocket routes: a same-origin check, and a clean 404.
+"""What ``asgi.py`` puts in front of the WebSocket routes: a same-origin check, and a clean refusal.
 
 Channels' ``AllowedHostsOriginValidator`` compares only the *host* of the
 ``Origin`` header with ``ALLOWED_HOSTS``: a page on ``http://localhost:9999``
@@ -11,10 +11,9 @@ one of ``CSRF_TRUSTED_ORIGINS``. A missing Origin, ``null``, or any other is
 refused at the handshake (HTTP 403 on a real server).
 
 ``refuse_unknown_path`` ends the route list: a handshake for a path no route
-matches gets 404 (where the server supports the ASGI ``websocket.http.response``
-extension, as uvicorn does; else a plain refusal, 403), instead of the
-``ValueError: No route found`` that Channels' ``URLRouter`` raises, which a
-server logs as a traceback and answers with 500.
+matches is refused (HTTP 403 on a real server), instead of the ``ValueError:
+No route found`` that Channels' ``URLRouter`` raises, which a server logs as a
+traceback and answers with 500.
 """
 
 from __future__ import annotations
@@ -107,20 +106,12 @@ class SameOriginValidator:
 
 
 async def refuse_unknown_path(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """The last WebSocket route: 404 for a path no other route matches, with no traceback."""
+    """The last WebSocket route: a path no other route matches is refused (403), with no traceback.
+
+    A plain refusal works on every server; an HTTP 404 through the ASGI
+    ``websocket.http.response`` extension would be more precise, but uvicorn
+    then logs "ASGI callable returned without completing handshake" as an error.
+    """
     message = await receive()
-    if message["type"] != "websocket.connect":
-        return
-    if "websocket.http.response" in scope.get("extensions", {}):
-        body = (
-            f"No WebSocket route for {scope.get('path', '')!r}. "
-            "The routes are /ws/chat/<room>/ and /ws/notifications/.\n"
-        ).encode()
-        await send({
-            "type": "websocket.http.response.start",
-            "status": 404,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())],
-        })
-        await send({"type": "websocket.http.response.body", "body": body})
-    else:
+    if message["type"] == "websocket.connect":
         await send({"type": "websocket.close"})
