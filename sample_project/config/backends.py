@@ -9,9 +9,10 @@ accepted forms. PostgreSQL URLs are parsed by ``dj-database-url``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -59,12 +60,26 @@ def redact(url: str) -> str:
     """``url`` with its password replaced by ``***``, for error messages and logs."""
     try:
         parts = urlsplit(url)
-        if parts.password is None:
-            return url
+        password = parts.password
     except ValueError:
+        # Not parseable (a stray "[" ...): hide whatever sits between "user:" and the last "@".
+        return re.sub(r"^([^:/]*://[^:/@]*:).*@", r"\1***@", url)
+    if password is None:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _split(url: str, what: str, forms: tuple[str, ...]) -> SplitResult:
+    """``urlsplit(url)``, or ``ImproperlyConfigured`` saying why it cannot be read (password hidden)."""
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{what} URL {redact(url)!r} cannot be read ({exc}): an IPv6 host is written in "
+            "brackets, e.g. [::1], and a password holding spaces, @, / or [ is percent-encoded "
+            f"(%20, %40, %2F, %5B). {_accepted(forms)}"
+        ) from None
 
 
 def sqlite_database(path: str | Path) -> dict[str, Any]:
@@ -148,7 +163,7 @@ def postgresql_database(url: str) -> dict[str, Any]:
 
 def database_from_url(url: str, *, base_dir: Path | None = None) -> dict[str, Any]:
     """Return a ``DATABASES["default"]`` dictionary for ``url``."""
-    parts = urlsplit(url)
+    parts = _split(url, "Database", DATABASE_URL_FORMS)
     if parts.scheme == "sqlite":
         # sqlite:///name → "name" (relative), sqlite:////tmp/x → "/tmp/x".
         raw_path = parts.path[1:] if parts.path.startswith("/") else parts.path
@@ -180,7 +195,7 @@ MEMORY_LAYER_OPTIONS: dict[str, type] = {"capacity": int, "expiry": float, "grou
 
 def channel_layer_from_url(url: str) -> dict[str, Any]:
     """Return a ``CHANNEL_LAYERS["default"]`` dictionary for ``url``."""
-    parts = urlsplit(url)
+    parts = _split(url, "Channel layer", CHANNEL_LAYER_URL_FORMS)
     if parts.scheme == "memory" and not parts.netloc and parts.path in ("", "/"):
         # Channels' in-memory layer with O(members) broadcasts (see config/layers.py).
         settings: dict[str, Any] = {"BACKEND": "sample_project.config.layers.InMemoryChannelLayer"}
