@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .backends import channel_layer_from_url, database_from_url
+from .development import DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,10 +23,9 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-# DEVELOPMENT ONLY: this key is public (it is in the repository), so anyone can
+# DEVELOPMENT ONLY: that key is public (it is in the repository), so anyone can
 # forge sessions signed with it. Set DJANGO_SECRET_KEY for anything reachable by
 # others; `workbench serve` refuses a non-loopback address without it.
-DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-do-not-deploy-7d3f0c1e9b5a"  # noqa: S105 - public on purpose
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 DEBUG = env_flag("DJANGO_DEBUG")
 # Loopback names only. Django's test client sends "testserver": Django's test

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import redis
+import websockets
 
 from workbench.tooling.workshop import WorkshopError, plan
 from workbench.tooling.workshop_process import WorkshopProcess
@@ -53,10 +54,37 @@ def test_a_malformed_url_names_the_accepted_forms():
 
 def test_the_site_answers_to_this_machine_when_it_listens_on_every_address(monkeypatch):
     monkeypatch.delenv("DJANGO_ALLOWED_HOSTS", raising=False)
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "a-secret-of-this-workshop-only")
     everywhere = plan(host="0.0.0.0", port=8000)
     assert {"localhost", "127.0.0.1"} < set(everywhere.allowed_hosts)
     assert everywhere.public_host in everywhere.allowed_hosts
     assert plan(allowed_hosts="chat.example, 10.0.0.5").allowed_hosts == ("chat.example", "10.0.0.5")
+
+
+DEVELOPMENT_KEY = "django-insecure-development-only-key-do-not-deploy-7d3f0c1e9b5a"
+
+
+@pytest.mark.parametrize("key", [None, DEVELOPMENT_KEY], ids=["unset", "the-public-one"])
+def test_a_non_loopback_address_refuses_the_development_key_and_names_the_variable(key):
+    import os
+
+    env = {name: value for name, value in os.environ.items() if name != "DJANGO_SECRET_KEY"}
+    if key:
+        env["DJANGO_SECRET_KEY"] = key
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "serve", "--host", "0.0.0.0"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert result.returncode == 2
+    assert "DJANGO_SECRET_KEY" in result.stderr and "token_urlsafe" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_loopback_and_a_key_of_your_own_are_accepted(monkeypatch):
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    assert plan(host="127.0.0.1").host == "127.0.0.1"
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "a-secret-of-this-workshop-only")
+    assert plan(host="0.0.0.0").host == "0.0.0.0"
 
 
 def group_members(redis_url, prefix, group):
@@ -69,21 +97,19 @@ def group_members(redis_url, prefix, group):
 
 
 async def open_clients(server, room, count):
-    import websockets
-
     async def one():
         return await websockets.connect(server.ws_url(f"/ws/chat/{room}/"), origin=server.url)
 
     return await asyncio.gather(*(one() for _ in range(count)))  # all joining at once
 
 
-def history_through(server, pid, room):
-    """GET the room's history on a connection that worker ``pid`` accepted."""
+def history_through(server, pid, room, cookie):
+    """GET the room's history (signed in with ``cookie``) on a connection that worker ``pid`` accepted."""
     for _ in range(50):
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         connection.connect()
         if server.worker_of(connection.sock.getsockname()) == pid:
-            connection.request("GET", f"/api/chat/{room}/messages/?size=100")
+            connection.request("GET", f"/api/chat/{room}/messages/?size=100", headers={"Cookie": cookie})
             body = json.loads(connection.getresponse().read())
             connection.close()
             return [m["message"] for m in body["data"]]
@@ -106,17 +132,29 @@ async def test_two_workers_share_groups_and_history_and_leave_no_stale_members(
         assert group_members(redis_url, prefix, f"chat.{room}") == CLIENTS
 
         # A message sent through each worker reaches every client, on both workers.
-        senders = {pid: clients[workers.index(pid)] for pid in set(workers)}
+        # Posting needs a signed-in user: a signed-in sender on each worker.
+        cookie = server.session_cookie("teacher")
+        senders, spare = {}, []
+        while set(senders) != set(workers):
+            sender = await websockets.connect(
+                server.ws_url(f"/ws/chat/{room}/"), origin=server.url, additional_headers={"Cookie": cookie}
+            )
+            pid = server.worker_of(sender.local_address)
+            if pid in senders:
+                spare.append(sender)
+            else:
+                senders[pid] = sender
+        everyone = [*clients, *senders.values(), *spare]
         for pid, sender in senders.items():
             await sender.send(json.dumps({"type": "chat.message", "data": {"message": f"from {pid}"}}))
-            frames = await asyncio.gather(*(asyncio.wait_for(c.recv(), 30) for c in clients))
+            frames = await asyncio.gather(*(asyncio.wait_for(c.recv(), 30) for c in everyone))
             assert {json.loads(f)["data"]["message"] for f in frames} == {f"from {pid}"}
 
         # History written through one worker is read through the other (one PostgreSQL).
         for pid in senders:
-            assert history_through(server, pid, room) == [f"from {p}" for p in senders]
+            assert history_through(server, pid, room, cookie) == [f"from {p}" for p in senders]
 
-        await asyncio.gather(*(client.close() for client in clients))  # all leaving at once
+        await asyncio.gather(*(client.close() for client in everyone))  # all leaving at once
         for _ in range(100):
             if group_members(redis_url, prefix, f"chat.{room}") == 0:
                 break

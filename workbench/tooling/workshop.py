@@ -143,7 +143,7 @@ def is_loopback(host: str) -> bool:
 
 def _refuse_the_development_key(host: str) -> None:
     """Anything but loopback needs a secret key of its own: the development key is public."""
-    from sample_project.config.settings import DEVELOPMENT_SECRET_KEY
+    from sample_project.config.development import DEVELOPMENT_SECRET_KEY
 
     if is_loopback(host):
         return
