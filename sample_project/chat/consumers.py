@@ -51,6 +51,8 @@ class GroupMemberConsumer(AsyncJsonWebsocketConsumer):
 
     group: str | None = None
     socket_closed = False  # closed by either side: nothing more can be sent on it
+    closed_for_flooding = False  # closed by this consumer for ignoring the rate limit
+    _refused_in_a_row = 0
     missed_what = "messages"
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -130,6 +132,39 @@ class GroupMemberConsumer(AsyncJsonWebsocketConsumer):
     def where_to_catch_up(self) -> str:
         return "They are not sent again."
 
+    async def refuse_over_limit(self) -> None:
+        """Answer a frame over the rate limit; close a sender that keeps on regardless (1008).
+
+        A sender that reads its answers slows down; one that sends another
+        ``burst`` frames while refused is not reading them, and would keep the
+        server busy answering: it is told why, then closed. Frames it sent
+        after that are not read.
+        """
+        if self.closed_for_flooding:
+            return
+        self._refused_in_a_row += 1
+        if self._refused_in_a_row <= self._burst:
+            await self.send(text_data=self.rate_limited_frame())
+            return
+        self.closed_for_flooding = True
+        await self.send_error(
+            protocol.RATE_LIMITED,
+            f"{self._refused_in_a_row} frames in a row over the rate limit: this socket is closed "
+            f"({protocol.CLOSE_FLOODING}, policy violation) and reads nothing more.",
+        )
+        await self.close(code=protocol.CLOSE_FLOODING)
+
+    def rate_limited_frame(self) -> str:
+        """The error frame for a frame over the rate limit, encoded once per connection (a flood asks often)."""
+        frame = getattr(self, "_rate_limited", None)
+        if frame is None:
+            frame = self._rate_limited = protocol.error_frame(
+                protocol.RATE_LIMITED,
+                f"more than {self._burst:.0f} frames at once, or {self._rate:g} a second: this frame "
+                "was not read, nothing was stored. Slow down, then send it again.",
+            )
+        return frame
+
     def take_token(self) -> bool:
         """One frame's worth of the rate limit; False when the sender is over it."""
         if not self._rate:
@@ -141,6 +176,7 @@ class GroupMemberConsumer(AsyncJsonWebsocketConsumer):
             self._tokens = tokens
             return False
         self._tokens = tokens - 1
+        self._refused_in_a_row = 0
         return True
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -153,12 +189,8 @@ class GroupMemberConsumer(AsyncJsonWebsocketConsumer):
         kind = message["type"]
         if kind == GROUP_FRAME:
             await self.group_frame(message)
-        elif kind == WEBSOCKET_RECEIVE and not self.take_token():
-            await self.send_error(
-                protocol.RATE_LIMITED,
-                f"more than {self._burst:.0f} frames at once, or {self._rate:g} a second: this frame "
-                "was not read, nothing was stored. Slow down, then send it again.",
-            )
+        elif kind == WEBSOCKET_RECEIVE and (self.closed_for_flooding or not self.take_token()):
+            await self.refuse_over_limit()
         elif kind == GROUP_DROPPED:
             await self.group_dropped(message)
         else:

@@ -28,7 +28,10 @@ Delivery: nothing is lost without a word
       (A close with 1006 instead, after the server's grace period ran out, gives
       no such certainty: read the history before sending again.)
     * Over ``settings.CHAT_RATE_LIMIT`` (a burst of 30, then 10 a second) a frame
-      is not read: ``rate_limited``; send it again later.
+      is not read: ``rate_limited``; send it again later. A client that sends
+      another 30 frames in a row while refused (it is not reading the
+      refusals) gets a last ``rate_limited`` frame and is closed with **1008**
+      (policy violation); what it sent after that is not read.
     * A member that falls behind (more than the channel layer's capacity, 100,
       waiting for it) misses broadcasts: the project's in-memory layer then tells
       it how many, with a ``messages_dropped`` error frame in their place; read
@@ -73,6 +76,8 @@ MESSAGES_DROPPED = "messages_dropped"
 # Close codes (application range 4000-4999), sent after an error frame.
 CLOSE_INVALID_ROOM = 4400
 CLOSE_NOT_AUTHENTICATED = 4401
+# A standard code: the sender ignored the rate limit ("policy violation").
+CLOSE_FLOODING = 1008
 
 
 class ProtocolError(ValueError):

@@ -263,6 +263,20 @@ async def test_a_flood_is_answered_with_rate_limited_and_the_room_hears_only_the
     assert [m.text async for m in Message.objects.order_by("id")] == ["flood 0", "flood 1", "flood 2"]
 
 
+async def test_a_flooder_that_ignores_its_refusals_is_closed_with_1008(connect, alice, settings):
+    settings.CHAT_RATE_LIMIT = {"per_second": 0.001, "burst": 2}
+    flooder, _, _ = await connect("/ws/chat/lobby/", user=alice)
+    for n in range(8):
+        await flooder.send_json_to(chat(f"flood {n}"))
+    answers = [await flooder.receive_json_from() for _ in range(5)]
+
+    assert [a["type"] for a in answers] == ["chat.message"] * 2 + ["error"] * 3
+    assert "closed (1008, policy violation)" in answers[-1]["data"]["detail"]
+    assert await flooder.receive_output() == {"type": "websocket.close", "code": 1008}
+    assert await flooder.receive_nothing()  # the frames after the close are not read
+    assert await Message.objects.acount() == 2
+
+
 async def test_a_member_whose_queue_overflowed_is_told_how_many_broadcasts_it_missed(connect, alice):
     from channels.layers import get_channel_layer
 
