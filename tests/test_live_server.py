@@ -129,9 +129,18 @@ async def test_a_busy_port_is_a_clear_error_and_the_running_server_keeps_running
     await chat_between_two_clients(live)
 
 
-async def test_daphne_serves_once_per_process(live):
+async def test_daphne_serves_once_per_process_with_the_transport_limits(live, monkeypatch):
+    import workbench.transport
+
+    monkeypatch.setattr(workbench.transport, "HEAD_TIMEOUT", 2.0)  # read when daphne starts
     # The only daphne start in this test process (tests of one file share a worker).
     with workbench.serve(server="daphne") as daphne:
+        async with websockets.connect(daphne.ws_url("/ws/chat/lobby/"), origin=daphne.url) as client:
+            await client.send("x" * (1024 * 1024))
+            with pytest.raises(websockets.ConnectionClosed):  # refused, unread (autobahn drops the TCP connection)
+                await asyncio.wait_for(client.recv(), 5)
+        assert await raw_request(daphne, b"GET /ws/chat/lobby/ HTTP/1.1\r\nHost: 127.0.0.1\r\n") == b""  # closed
+
         assert daphne.port != 0 and not live.running
         await chat_between_two_clients(daphne)
         alice = await User.objects.aget(username="alice")

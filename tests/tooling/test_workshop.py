@@ -162,3 +162,38 @@ async def test_two_workers_share_groups_and_history_and_leave_no_stale_members(
         assert group_members(redis_url, prefix, f"chat.{room}") == 0, "stale group members"
     assert "Too many connections" not in server.log()
     assert server.process.returncode == 0
+
+
+async def test_the_workshop_server_refuses_big_frames_and_oversize_handshakes_and_drains_at_a_stop(tmp_path):
+    database = f"sqlite:///{tmp_path / 'workshop.sqlite3'}"
+    with WorkshopProcess(workers=1, database=database, log=tmp_path / "serve.log") as server:
+        async with websockets.connect(server.ws_url("/ws/chat/lobby/"), origin=server.url) as client:
+            await client.send("x" * (1024 * 1024))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(client.recv(), 10)
+        assert closed.value.rcvd.code == 1009
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /ws/chat/lobby/?" + b"a" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     b"Sec-WebSocket-Version: 13\r\n\r\n")
+        assert (await asyncio.wait_for(reader.read(), 10)).startswith(b"HTTP/1.1 414")
+        writer.close()
+
+        cookie = server.session_cookie("ada")
+        client = await websockets.connect(server.ws_url("/ws/chat/lobby/"), origin=server.url,
+                                          additional_headers={"Cookie": cookie})
+        for n in range(20):
+            await client.send(json.dumps({"type": "chat.message", "data": {"message": f"m{n}"}}))
+        server.stop()  # Ctrl-C
+        answered = []
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                answered.append(json.loads(await asyncio.wait_for(client.recv(), 10))["data"]["message"])
+        assert closed.value.rcvd.code == 1012
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "workshop.sqlite3") as db:
+        stored = [text for (text,) in db.execute("SELECT text FROM chat_message ORDER BY id")]
+    assert answered == stored == [f"m{n}" for n in range(len(stored))]  # unanswered means not stored
+    assert "Traceback" not in server.log()

@@ -234,8 +234,12 @@ def banner(plan: WorkshopPlan) -> str:
         "",
         f"Learners open the chat:  {plan.url}/chat/{plan.room}/",
         f"Its history (JSON):      {plan.url}/api/chat/{plan.room}/messages/",
-        "A notebook connects with websockets:",
-        f'    socket = await websockets.connect("{ws}/ws/chat/{plan.room}/", origin="{plan.url}")',
+        f"Posting and the history need a signed-in user: learners sign in at {plan.url}/accounts/login/",
+        f"  (accounts: {DATABASE_ENV}=... python sample_project/manage.py createsuperuser, with this",
+        f"  server's database and {SECRET_KEY_ENV}); anyone else may read the room.",
+        "A notebook connects with websockets, sending the session cookie of a signed-in browser:",
+        f'    socket = await websockets.connect("{ws}/ws/chat/{plan.room}/", origin="{plan.url}",',
+        '                                      additional_headers={"Cookie": "sessionid=..."})',
         '    await socket.send(json.dumps({"type": "chat.message", "data": {"message": "hi"}}))',
     ]
     if backends.channel_layer_address(plan.channel_layer) is not None:
