@@ -16,6 +16,9 @@ semantics exactly (Channels' own layer tests pass against it) at O(N):
   age. A channel found with an expired message leaves every group, as in the
   stock layer. Channels nobody touches are swept at most once per
   ``sweep_interval`` seconds (memory only: what they hold is never delivered).
+* **Queues**: a channel's queue is built only when it has none, and one a
+  receive() emptied leaves ``channels`` (as in the stock layer) but is kept
+  aside for that channel's next receive() until the next sweep.
 * **Broadcasts** put the message on each member's queue directly (a put
   never waits), a copy per member; a member whose queue is full misses it
   (``ChannelFull``, for that member alone), as in the stock layer.
@@ -46,12 +49,25 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         self._receivers: dict[str, int] = {}  # channel -> receive() calls waiting on it
         self._drop_notices: dict[str, str] = {}  # channel -> the type of its "you missed n" message
         self._dropped: dict[str, int] = {}  # channel -> group messages it missed, not yet reported
+        self._spares: dict[str, asyncio.Queue] = {}  # channel -> its emptied queue, for its next receive()
 
     def _queue(self, channel: str) -> asyncio.Queue:
         queue = self.channels.get(channel)
         if queue is None:
-            queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
+            queue = self._spares.pop(channel, None)
+            if queue is None:
+                queue = asyncio.Queue(maxsize=self.get_capacity(channel))
+            self.channels[channel] = queue
         return queue
+
+    def _drop_empty(self, channel: str, queue: asyncio.Queue) -> None:
+        """An emptied queue leaves ``channels`` (as in the stock layer), kept aside for its next receive().
+
+        Its consumer receives again at once: reusing the empty queue saves
+        building a new one for every message (about a tenth of a delivery's cost).
+        """
+        del self.channels[channel]
+        self._spares[channel] = queue
 
     def report_drops(self, channel: str, message_type: str) -> None:
         """Deliver ``{"type": message_type, "dropped": n}`` on ``channel`` when it misses group messages.
@@ -66,6 +82,7 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         self._remove_from_groups(channel)
         self._drop_notices.pop(channel, None)
         self._dropped.pop(channel, None)
+        self._spares.pop(channel, None)
         if channel not in self._receivers:
             self.channels.pop(channel, None)
 
@@ -95,7 +112,7 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         finally:
             # As the stock layer: an emptied queue goes (unless another receive() waits on it).
             if not self._stop_waiting(channel) and queue.empty() and self.channels.get(channel) is queue:
-                del self.channels[channel]
+                self._drop_empty(channel, queue)
         if channel in self._dropped:
             self._report_dropped(channel)
         return message
@@ -137,6 +154,7 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         self._clean_expired()
 
     def _clean_expired(self) -> None:
+        self._spares.clear()  # a live consumer's next receive() builds one again
         for channel, queue in list(self.channels.items()):
             self._expire(channel, queue)
         cutoff = int(time.time()) - self.group_expiry
@@ -163,7 +181,7 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
                 continue
             queue = self.channels.get(channel)
             if queue is None:
-                queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
+                queue = self._queue(channel)
             else:
                 held = queue._queue
                 if held and held[0][0] < now and self._expire(channel, queue):
@@ -180,6 +198,7 @@ class InMemoryChannelLayer(StockInMemoryChannelLayer):
         self._next_sweep = 0.0
         self._dropped.clear()
         self._drop_notices.clear()
+        self._spares.clear()
 
 
 def _require_a_message(message: Any) -> None:
