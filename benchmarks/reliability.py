@@ -514,17 +514,18 @@ def main(argv: list[str] | None = None) -> None:
             rates = run_rounds({name: throughput(tree) for name, tree in trees.items()}, rounds, bar)
 
     labels = list(figures["hardened"])
-    width = max(len(label) for label in labels) + 2
-    print(f"## Reliability under attack: baseline ({args.baseline}) and hardened, side by side")
-    print(f"{machine_note()}; workbench.serve() (uvicorn), in-memory layer, SQLite; attacks once each"
-          + (" (--quick: a tenth of the counts)" if args.quick else ""))
-    print()
-    print(f"{'what':{width}} {'baseline':>22} {'hardened':>22}")
-    for label in labels:
-        cells = [figures[name].get(label, "—") for name in ("baseline", "hardened")]
-        shown = [f"{c:.1f}" if isinstance(c, float) else str(c) for c in cells]
-        print(f"{label:{width}} {shown[0]:>22} {shown[1]:>22}")
-    print()
+    if labels:
+        width = max(len(label) for label in labels) + 2
+        print(f"## Reliability under attack: baseline ({args.baseline}) and hardened, side by side")
+        print(f"{machine_note()}; workbench.serve() (uvicorn), in-memory layer, SQLite; attacks once each"
+              + (" (--quick: a tenth of the counts)" if args.quick else ""))
+        print()
+        print(f"{'what':{width}} {'baseline':>22} {'hardened':>22}")
+        for label in labels:
+            cells = [figures[name].get(label, "—") for name in ("baseline", "hardened")]
+            shown = [f"{c:.1f}" if isinstance(c, float) else str(c) for c in cells]
+            print(f"{label:{width}} {shown[0]:>22} {shown[1]:>22}")
+        print()
     if not rates["hardened"]:
         return
     table = Table(
