@@ -31,6 +31,7 @@ BENCHMARKS = {
     "http_io": "N calls to a 50 ms endpoint: sequential, thread pool, AsyncClient + gather",
     "channel_layers": "group_send throughput: in-memory, Redis, Redis pub/sub; 1, 10, 100 receivers",
     "ws_load": "WebSocket load: N clients in one room on live servers",
+    "reliability": "issue 15's attacks on the real-time server, before and after the hardening, side by side",
     "task_runner": "the task runner's cost per task beside asyncio.gather",
     "workshop": "exercises under nbval, student versions, the docs build",
     "grading": "workbench grade --jobs 1 and 2 beside nbgrader autograde: notebooks per minute",

@@ -48,7 +48,7 @@ def raise_open_file_limit() -> int:
     return wanted
 
 
-async def hold(server: WorkshopProcess, clients: int) -> float:
+async def hold(server: WorkshopProcess, clients: int, cookie: str) -> float:
     """Seconds for one message to reach ``clients`` clients who joined one room; all must get it."""
     import websockets
 
@@ -57,7 +57,9 @@ async def hold(server: WorkshopProcess, clients: int) -> float:
 
     async def join():
         async with slots:
-            return await websockets.connect(url, origin=server.url, max_queue=None, compression=None)
+            return await websockets.connect(
+                url, origin=server.url, max_queue=None, compression=None, additional_headers={"Cookie": cookie}
+            )
 
     sockets = await asyncio.gather(*(join() for _ in range(clients)))
     await asyncio.sleep(0.5)  # the last joins reach Redis before the message does
@@ -98,8 +100,9 @@ def main(argv: list[str] | None = None) -> None:
             def run() -> float:
                 layer = redis.replace("redis://", f"{scheme}://", 1) + f"?prefix=bench_{uuid.uuid4().hex[:8]}"
                 with WorkshopProcess(workers=workers, database=databases[name], channel_layer=layer) as server:
-                    metrics[name]["held"].append(asyncio.run(hold(server, held)))
-                    result = asyncio.run(load("chat", server.port, clients, 1, args.window, 120))
+                    cookie = server.session_cookie("bench")  # posting needs a signed-in user
+                    metrics[name]["held"].append(asyncio.run(hold(server, held, cookie)))
+                    result = asyncio.run(load("chat", server.port, clients, 1, args.window, 120, cookie))
                 server.log_path.unlink(missing_ok=True)
                 metrics[name]["rate"].append(result.rate)
                 metrics[name]["p50"].append(result.percentile(0.5) / 1000)

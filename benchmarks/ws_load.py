@@ -81,8 +81,18 @@ def tutorial_application():
     )
 
 
+async def _signed_in_cookie(live) -> str:
+    from django.contrib.auth.models import User
+
+    from workbench.sessions import cookie_header
+
+    user, _ = await User.objects.aget_or_create(username="bench")
+    return cookie_header(await live.login(user))
+
+
 def run_server(kind: str) -> None:
     """Serve ``kind`` until stdin closes; answer ``cpu`` with this process's CPU seconds."""
+    cookie = "-"
     if kind == "raw":
         port_holder: list[int] = []
         ready = threading.Event()
@@ -103,7 +113,9 @@ def run_server(kind: str) -> None:
             application = tutorial_application()
         live = workbench.serve(application=application)
         port = live.port
-    print(f"port {port}", flush=True)
+        if kind == "chat":  # posting needs a signed-in user: every client shares one session
+            cookie = asyncio.run(_signed_in_cookie(live))
+    print(f"port {port} {cookie}", flush=True)
     for line in sys.stdin:
         if line.strip() == "cpu":
             print(f"cpu {time.process_time()}", flush=True)
@@ -134,19 +146,23 @@ def _raw_server(port_holder: list[int], ready: threading.Event) -> None:
 
 
 class ServerProcess:
-    def __init__(self, kind: str) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    """A server of ``kind`` in a process of its own; ``tree`` is the source tree it runs (default: this one)."""
+
+    def __init__(self, kind: str, tree: Path = ROOT) -> None:
+        env = {**os.environ, "PYTHONPATH": str(tree)}
         self.process = subprocess.Popen(
             [sys.executable, __file__, "--serve", kind],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
         )
-        self.port = int(self._read("port"))
+        port, cookie = self._read("port").split(" ", 1)
+        self.port = int(port)
+        self.cookie = None if cookie == "-" else cookie  # a signed-in session for posting
 
     def _read(self, key: str) -> str:
         line = self.process.stdout.readline()
         if not line.startswith(key + " "):
             raise RuntimeError(f"server said {line!r}, expected {key!r}")
-        return line.split()[1]
+        return line.rstrip("\n").split(" ", 1)[1]
 
     def cpu_seconds(self) -> float:
         self.process.stdin.write("cpu\n")
@@ -197,16 +213,21 @@ def text_of(kind: str, frame: str) -> str:
     return value["message"] if kind == "tutorial" else value["data"]["message"]
 
 
-async def load(kind: str, port: int, clients: int, messages: int, window: int, max_seconds: float) -> Result:
+async def load(
+    kind: str, port: int, clients: int, messages: int, window: int, max_seconds: float, cookie: str | None = None
+) -> Result:
     import websockets
 
     url = f"ws://127.0.0.1:{port}{PATHS[kind]}"
     origin = f"http://127.0.0.1:{port}"
     connect_slots = asyncio.Semaphore(50)
+    headers = {"Cookie": cookie} if cookie else None
 
     async def open_client():
         async with connect_slots:
-            return await websockets.connect(url, origin=origin, max_queue=None, compression=None)
+            return await websockets.connect(
+                url, origin=origin, max_queue=None, compression=None, additional_headers=headers
+            )
 
     sockets = await asyncio.gather(*(open_client() for _ in range(clients)))
     total = clients * messages
@@ -267,7 +288,7 @@ def measure(kind: str, args: argparse.Namespace) -> Result:
     profiler = None
     try:
         # A short warm-up: imports, first queries, caches.
-        asyncio.run(load(kind, server.port, min(args.clients, 10), 1, 1, 10))
+        asyncio.run(load(kind, server.port, min(args.clients, 10), 1, 1, 10, server.cookie))
         if args.profile:
             # py-spy samples the server process from outside (pip install py-spy).
             args.profile.mkdir(parents=True, exist_ok=True)
@@ -279,7 +300,7 @@ def measure(kind: str, args: argparse.Namespace) -> Result:
             time.sleep(1)
         before = server.cpu_seconds()
         result = asyncio.run(
-            load(kind, server.port, args.clients, args.messages, args.window, args.max_seconds)
+            load(kind, server.port, args.clients, args.messages, args.window, args.max_seconds, server.cookie)
         )
         result.server_cpu = server.cpu_seconds() - before
         return result

@@ -66,3 +66,16 @@ def test_the_workshop_benchmark_loads():
         [sys.executable, "-c", "import workshop"], cwd=BENCHMARKS, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_reliability_benchmark_loads_and_its_baseline_exists():
+    # Its --quick run attacks two servers (about 75 s): run.py --quick does that;
+    # here, that it imports, and that the revision it compares with is in the history.
+    result = subprocess.run(
+        [sys.executable, "-c", "import reliability; print(reliability.BASELINE)"],
+        cwd=BENCHMARKS, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    revision = result.stdout.strip()
+    exists = subprocess.run(["git", "-C", str(BENCHMARKS), "cat-file", "-e", f"{revision}^{{commit}}"])
+    assert exists.returncode == 0, f"{revision} is not a commit of this repository"

@@ -303,3 +303,90 @@ def test_an_unreachable_channel_layer_is_named(run_python):
         """
     ).stdout
     assert "Cannot reach the channel layer server at 127.0.0.1:1" in out
+
+
+def test_django_configured_elsewhere_by_settings_configure_is_named(run_python):
+    out = run_python(
+        """
+        import django, workbench
+        from django.conf import settings
+        settings.configure(INSTALLED_APPS=[])
+        django.setup()
+        try:
+            workbench.setup()
+        except workbench.WorkbenchError as exc:
+            print(exc)
+        """
+    ).stdout
+    assert "already configured in this process by settings.configure()" in out
+    assert "Restart the kernel" in out and "AttributeError" not in out
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_named_and_the_process_stays_usable(run_python):
+    out = run_python(
+        """
+        import workbench
+        from django.conf import settings
+        try:
+            workbench.setup(database="sqlite:////nonexistent-dir/x.sqlite3")
+        except workbench.WorkbenchError as exc:
+            print(exc)
+        print("configured:", settings.configured)
+        print(workbench.setup())
+        """
+    ).stdout
+    assert "the folder '/nonexistent-dir' does not exist" in out and "'x.sqlite3'" in out
+    assert "configured: False" in out
+    assert out.strip().endswith("<Workbench database=sqlite (temporary file) channel_layer=in-memory>")
+
+
+def test_a_database_that_fails_to_migrate_is_named_and_a_later_setup_starts_afresh(run_python, tmp_path):
+    broken = tmp_path / "not-a-database.sqlite3"
+    broken.write_bytes(b"this is not a SQLite file" * 100)
+    out = run_python(
+        f"""
+        import workbench
+        try:
+            workbench.setup(database="sqlite:///{broken}")
+        except workbench.WorkbenchError as exc:
+            print(exc)
+        print(workbench.setup())
+        from sample_project.library.models import Book
+        print("books:", Book.objects.count())
+        """
+    ).stdout
+    assert f"Migrating the database 'sqlite:///{broken}' failed: DatabaseError: file is not a database" in out
+    assert "<Workbench database=sqlite (temporary file) channel_layer=in-memory>" in out
+    assert out.strip().endswith("books: 0")
+
+
+def test_an_unreadable_url_is_named_without_its_password_and_the_process_stays_usable(run_python):
+    result = run_python(
+        """
+        import workbench
+        from django.core.exceptions import ImproperlyConfigured
+        try:
+            workbench.setup(database="postgresql://u:secret pw@[::1/db")
+        except ImproperlyConfigured as exc:
+            print(exc)
+        print(workbench.setup())
+        """
+    )
+    assert "Database URL 'postgresql://u:***@[::1/db' cannot be read (Invalid IPv6 URL)" in result.stdout
+    assert "percent-encoded" in result.stdout
+    assert "secret" not in result.stdout + result.stderr
+    assert result.stdout.strip().endswith("channel_layer=in-memory>")
+
+
+def test_an_unreachable_server_leaves_the_process_usable(run_python):
+    out = run_python(
+        """
+        import workbench
+        try:
+            workbench.setup(channel_layer="redis://127.0.0.1:1/0")
+        except workbench.WorkbenchError:
+            pass
+        print(workbench.setup())
+        """
+    ).stdout
+    assert out.strip() == "<Workbench database=sqlite (temporary file) channel_layer=in-memory>"

@@ -9,12 +9,24 @@ import workbench
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_orm_worker_connections")]
 
 
-async def test_sends_a_valid_origin_by_default():
+async def test_sends_the_sites_own_host_and_origin_by_default():
     socket = workbench.communicator("/ws/chat/lobby/")
+    assert (b"host", b"localhost") in socket.scope["headers"]
+    assert (b"origin", b"http://localhost") in socket.scope["headers"]
     assert await socket.connect() == (True, None)
     await socket.send_json_to({"type": "chat.message", "data": {"message": "hi"}})
     frame = await socket.receive_json_from()
-    assert frame["data"]["message"] == "hi" and frame["data"]["user"] is None
+    assert frame["data"]["code"] == "not_authenticated"  # connected, but anonymous: read-only
+    await socket.disconnect()
+
+
+async def test_a_signed_in_user_posts():
+    ada = await User.objects.acreate_user("ada")
+    socket = workbench.communicator("/ws/chat/lobby/", user=ada)
+    assert await socket.connect() == (True, None)
+    await socket.send_json_to({"type": "chat.message", "data": {"message": "hi"}})
+    frame = await socket.receive_json_from()
+    assert frame["data"]["message"] == "hi" and frame["data"]["user"] == "ada"
     await socket.disconnect()
 
 

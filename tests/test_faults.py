@@ -19,17 +19,20 @@ from workbench.tooling.workshop_process import WorkshopProcess
 
 
 async def open_spread_clients(server, room, count):
-    """At least ``count`` clients in ``room``, and more until every worker process has one.
+    """At least ``count`` signed-in clients in ``room``, and more until every worker process has one.
 
     The kernel, not uvicorn, picks the worker that accepts a connection, so a
     few clients may all land on one.
     """
     import websockets
 
+    headers = {"Cookie": server.session_cookie("learner")}  # posting needs a signed-in user
     clients, workers = [], set()
     while len(clients) < count or workers != set(server.worker_pids()):
         assert len(clients) < 100, f"100 clients, all on workers {workers}"
-        clients.append(await websockets.connect(server.ws_url(f"/ws/chat/{room}/"), origin=server.url))
+        clients.append(
+            await websockets.connect(server.ws_url(f"/ws/chat/{room}/"), origin=server.url, additional_headers=headers)
+        )
         workers.add(server.worker_of(clients[-1].local_address))
     return clients
 
@@ -89,7 +92,7 @@ async def test_messages_flow_again_after_redis_restarts_under_connected_clients(
             await client.close()
 
 
-def get_through_each_worker(server, path, each=3):
+def get_through_each_worker(server, path, each=3, headers=None):
     """Status codes of GETs on new connections, by worker pid, until every worker answered ``each``."""
     statuses = {}
     for _ in range(200):
@@ -98,7 +101,7 @@ def get_through_each_worker(server, path, each=3):
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
         connection.connect()
         pid = server.worker_of(connection.sock.getsockname())
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         statuses.setdefault(pid, []).append(connection.getresponse().status)
         connection.close()
     return statuses
@@ -109,12 +112,13 @@ def test_the_next_request_succeeds_after_postgresql_restarts_under_the_pool(redi
     layer = f"{redis_url}?prefix=faults_{uuid.uuid4().hex[:6]}"
     with postgres, WorkshopProcess(workers=2, database=postgres.url, channel_layer=layer,
                                    log=tmp_path / "serve.log") as server:
-        before = get_through_each_worker(server, "/api/chat/lobby/messages/")
+        signed_in = {"Cookie": server.session_cookie("learner")}  # the history is for signed-in users
+        before = get_through_each_worker(server, "/api/chat/lobby/messages/", headers=signed_in)
         assert set(before) == set(server.worker_pids()), before  # each worker's pool holds a connection
         assert all(status == 200 for statuses in before.values() for status in statuses), before
 
         postgres.restart()  # every pooled connection is now dead
 
-        after = get_through_each_worker(server, "/api/chat/lobby/messages/")
+        after = get_through_each_worker(server, "/api/chat/lobby/messages/", headers=signed_in)
         assert set(after) == set(server.worker_pids())
         assert all(status == 200 for statuses in after.values() for status in statuses), after

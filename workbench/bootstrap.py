@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .environment import CHANNEL_LAYER_ENV, DATABASE_ENV, SETTINGS_MODULE
 from .errors import WorkbenchError, cannot_reach
@@ -50,6 +50,7 @@ class Workbench:
 _lock = threading.Lock()
 _current: Workbench | None = None  # configured (Django set up) in this process
 _migrated = False  # False after a failed migration, so the next call retries it
+_configured_here = False  # setup() itself configured Django (so a failed first call is not "elsewhere")
 
 
 def setup(
@@ -74,7 +75,7 @@ def setup(
     """
     global _current, _migrated
     with _lock:
-        if _current is None:
+        if _current is None and not _configured_here:
             _current = _adopt_configured_django()
             if _current is not None:
                 _migrated = True
@@ -87,11 +88,12 @@ def setup(
         if _current.configured_elsewhere:
             flush = False
         if not _migrated:
-            _check_servers_reachable()
-            if fresh:
-                _in_worker_thread(_migrate_from_template)
-            else:
-                _in_worker_thread(_migrate)
+            try:
+                _in_worker_thread(_migrate_from_template if fresh else _migrate)
+            except Exception as exc:
+                failed, _current = _current, None  # nothing kept: the next setup() starts afresh
+                _forget_database_settings()
+                raise _migration_failed(failed, exc) from None
             _migrated = True
         if flush and not fresh:
             _in_worker_thread(_flush_database)
@@ -150,6 +152,14 @@ def _adopt_configured_django() -> Workbench | None:
 
     if not settings.configured:
         return None
+    if getattr(settings, "SETTINGS_MODULE", None) != SETTINGS_MODULE:
+        raise WorkbenchError(
+            "Django's settings were already configured in this process by settings.configure(), "
+            f"not from {SETTINGS_MODULE!r}, so workbench.setup() cannot set the sample project up "
+            "here (its apps, database and channel layer are not in those settings). Restart the "
+            "kernel and call workbench.setup() before anything configures Django, or configure it "
+            f"with DJANGO_SETTINGS_MODULE={SETTINGS_MODULE!r} and django.setup()."
+        )
     if not apps.ready:
         raise WorkbenchError(
             "Django's settings were loaded in this process before workbench.setup(), "
@@ -174,18 +184,23 @@ def _configure(database: str | None, channel_layer: str | None) -> Workbench:
     given_url = database or os.environ.get(DATABASE_ENV)
     temporary = given_url is None
     database_url = given_url or "sqlite:///" + str(_temporary_database_path())
-    # Parse both URLs before touching Django, so a bad URL changes nothing.
+    # Parse both URLs, and check what they name, before touching Django: a
+    # bad URL, a missing folder or a server that is down changes nothing.
     database_settings = backends.database_from_url(database_url)
     layer_url = channel_layer or os.environ.get(CHANNEL_LAYER_ENV) or "memory://"
     layer_settings = backends.channel_layer_from_url(layer_url)
+    _check_sqlite_folder(database_settings, database_url)
+    _check_servers_reachable(database_settings, layer_settings)
 
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     import django
     from django.conf import settings
 
+    global _configured_here
     settings.DATABASES = {"default": database_settings}
     settings.CHANNEL_LAYERS = {"default": layer_settings}
     django.setup()
+    _configured_here = True
     return Workbench(
         database=backends.describe_database(database_settings),
         channel_layer=backends.describe_channel_layer(layer_settings),
@@ -195,25 +210,64 @@ def _configure(database: str | None, channel_layer: str | None) -> Workbench:
     )
 
 
-def _check_servers_reachable() -> None:
+def _check_servers_reachable(database: dict[str, Any], channel_layer: dict[str, Any]) -> None:
     """Fail early, naming the address, if the database or layer server is not up.
 
     Without this a stopped PostgreSQL shows up as a psycopg traceback from
     deep inside the migration, or (with the pool) only after its timeout.
     """
-    from django.conf import settings
-
     from .services import unreachable_server
 
-    down = unreachable_server(settings.DATABASES["default"], settings.CHANNEL_LAYERS["default"])
+    down = unreachable_server(database, channel_layer)
     if down is not None:
         what, host, port = down
         setting = DATABASE_ENV if what == "database" else CHANNEL_LAYER_ENV
         raise WorkbenchError(
             f"{cannot_reach(what, host, port)} Start it, or point setup() / {setting} at a "
-            "running server (then run setup() again), or restart the kernel and "
-            "call setup() without URLs for the embedded defaults, which need no server."
+            "running server and run setup() again, or call setup() without URLs for the "
+            "embedded defaults, which need no server."
         )
+
+
+def _check_sqlite_folder(database: dict[str, Any], url: str) -> None:
+    """A SQLite file can only be created in a folder that exists and may be written to."""
+    if not database["ENGINE"].endswith("sqlite3"):
+        return
+    folder = Path(database["NAME"]).parent
+    if not folder.is_dir():
+        problem = "does not exist"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        problem = "may not be written to by this process"
+    else:
+        return
+    raise WorkbenchError(
+        f"setup(database={url!r}): the folder {str(folder)!r} {problem}, so SQLite cannot create "
+        f"{Path(database['NAME']).name!r} there. Create the folder, or give a path in one that "
+        "exists (or leave database= out for a temporary file). Nothing was configured."
+    )
+
+
+def _migration_failed(workbench: Workbench, exc: BaseException) -> WorkbenchError:
+    from sample_project.config.backends import redact
+
+    where = redact(workbench.database_url) if workbench.database_url else workbench.database
+    return WorkbenchError(
+        f"Migrating the database {where!r} failed: {type(exc).__name__}: {exc}. Nothing was "
+        "kept: fix the cause (the database's permissions, its disk) or pass another "
+        "database= URL, then call setup() again."
+    )
+
+
+def _forget_database_settings() -> None:
+    """Let the next setup() configure other databases: Django caches them on first use."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):  # this thread's (the migration's are closed)
+        connection.close()
+        del connections[connection.alias]
+    # Django's ConnectionHandler keeps them twice: its cached property, and the dict it was given.
+    connections.__dict__.pop("settings", None)
+    connections._settings = None
 
 
 def _temporary_database_path() -> Path:

@@ -16,7 +16,8 @@ from .application import project_application
 if TYPE_CHECKING:
     from .session_communicator import SessionCommunicator
 
-DEFAULT_ORIGIN = "http://localhost"
+DEFAULT_HOST = "localhost"
+DEFAULT_ORIGIN = f"http://{DEFAULT_HOST}"
 
 
 def communicator(
@@ -24,7 +25,9 @@ def communicator(
 ) -> SessionCommunicator:
     """A ``WebsocketCommunicator`` for ``path`` (e.g. ``"/ws/chat/lobby/"``) on the real app.
 
-    ``origin=None`` sends no ``Origin`` header (``AllowedHostsOriginValidator``
+    It sends ``Host: localhost`` and, by default, the Origin of that site's
+    pages (``http://localhost``), as a browser on ``http://localhost/`` would.
+    ``origin=None`` sends no ``Origin`` header (the project's same-origin check
     refuses that, as it refuses a foreign one). ``user=`` logs that saved user
     in with a real session when ``await connect()`` runs. ``application=``
     drives another ASGI app instead (e.g. your consumer inside the same
@@ -32,7 +35,9 @@ def communicator(
     """
     if not path.startswith("/"):
         raise ValueError(f"path {path!r} must start with '/', e.g. '/ws/chat/lobby/'.")
-    headers = [(b"origin", origin.encode())] if origin is not None else []
+    headers = [(b"host", DEFAULT_HOST.encode())]
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
     if application is None:
         application = project_application()
     # Imported here, not at the top: channels.testing imports daphne and Twisted.

@@ -40,3 +40,10 @@ HUB_ADMIN_PASSWORD_ENV = "WORKBENCH_HUB_ADMIN_PASSWORD"  # noqa: S105 - a variab
 HUB_ADMINS_ENV = "WORKBENCH_HUB_ADMINS"  # comma-separated instructors' names
 HUB_USERS_ENV = "WORKBENCH_HUB_USERS"  # comma-separated learners' names; unset: anyone with the password
 HUB_ALLOW_ROOT_ENV = "WORKBENCH_HUB_ALLOW_ROOT"  # 1: the Hub may run as root (throw-away machines, CI), learners too
+
+# The sample project's secret key (sessions, CSRF); without it, a public development key.
+SECRET_KEY_ENV = "DJANGO_SECRET_KEY"  # noqa: S105 - the variable's name, not a key
+
+# A folder holding Channels' own tests (tests/test_inmemorychannel.py, ...) for
+# the test that runs them against the project's layer; else they are downloaded.
+CHANNELS_TESTS_ENV = "WORKBENCH_CHANNELS_TESTS"

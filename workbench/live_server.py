@@ -45,14 +45,20 @@ def serve(
     """Start the project on ``http://127.0.0.1:<port>`` in a background thread.
 
     ``port=0`` picks a free port. Calling ``serve()`` again (re-running the
-    cell) stops the previous server of the same interface first: uvicorn and
-    daphne (ASGI) replace each other, ``"wsgi"`` replaces the previous WSGI
-    server, and one of each can run side by side. ``server="daphne"`` works
-    once per process (Twisted cannot restart); uvicorn and ``"wsgi"`` start
-    any number of times. ``server="wsgi"`` serves the project's WSGI app on
-    Django's threaded development server (``manage.py runserver``'s).
-    ``application`` serves another app the same way (default: the project's
-    ASGI app, or its WSGI app for ``"wsgi"``).
+    cell) stops the previous server of the same interface, once the new one
+    has its port (a port that cannot be had leaves the previous one running):
+    uvicorn and daphne (ASGI) replace each other, ``"wsgi"`` replaces the
+    previous WSGI server, and one of each can run side by side.
+    ``server="daphne"`` works once per process (Twisted cannot restart);
+    uvicorn and ``"wsgi"`` start any number of times. ``server="wsgi"`` serves
+    the project's WSGI app on Django's threaded development server
+    (``manage.py runserver``'s). ``application`` serves another app the same
+    way (default: the project's ASGI app, or its WSGI app for ``"wsgi"``).
+
+    The ASGI servers run with the transport limits of ``workbench.transport``:
+    frames over the chat protocol's 64 KiB are refused unread (close 1009),
+    request heads over 8 KiB or not complete within 5 s are refused, and
+    uvicorn's stop answers every frame it has read before closing with 1012.
     """
     if server not in SERVERS:
         raise ValueError(f"server={server!r} is not one of {', '.join(map(repr, SERVERS))}.")
@@ -60,16 +66,26 @@ def serve(
         raise ValueError(f"port={port!r} must be an int from 0 to 65535 (0 picks a free port).")
     interface = "wsgi" if server == "wsgi" else "asgi"
     with _lock:
-        previous = _current.pop(interface, None)
+        previous = _current.get(interface)
+        if previous is not None and port != 0 and port == previous.port:
+            previous.stop()  # the new server wants its port: it must go first
+            previous = None
+            _current.pop(interface, None)
+        runner: _Runner
+        try:
+            if server == "wsgi":
+                runner = _WsgiRunner(project_wsgi_application() if application is None else application, port)
+            else:
+                if application is None:
+                    application = project_application()
+                runner = _UvicornRunner(application, port) if server == "uvicorn" else _DaphneRunner(application, port)
+        except WorkbenchError as exc:
+            if previous is not None and previous.running:
+                raise WorkbenchError(f"{exc} The server already running ({previous.url}) keeps running.") from None
+            raise
         if previous is not None:
             previous.stop()
-        runner: _Runner
-        if server == "wsgi":
-            runner = _WsgiRunner(project_wsgi_application() if application is None else application, port)
-        else:
-            if application is None:
-                application = project_application()
-            runner = _UvicornRunner(application, port) if server == "uvicorn" else _DaphneRunner(application, port)
+            _current.pop(interface, None)
         runner.start()
         live = _current[interface] = LiveServer(server, runner)
         track(live)
@@ -159,16 +175,20 @@ class _UvicornRunner:
     def __init__(self, application: Any, port: int) -> None:
         import uvicorn
 
+        from .transport import uvicorn_options
+
         self.socket = _bind(port)
         self.port = self.socket.getsockname()[1]
         config = uvicorn.Config(
             application,
             lifespan="off",  # Django's ASGI handler does not implement the lifespan protocol
-            ws="auto",  # websockets' sans-I/O implementation; the legacy one is deprecated
             log_config=None,
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=int(STOP_TIMEOUT // 2),
+            # websockets' sans-I/O implementation (the legacy one is deprecated)
+            # and h11, each with the limits the chat protocol needs.
+            **uvicorn_options(),
         )
         self.server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
@@ -222,12 +242,15 @@ class _DaphneRunner:
             )
         from daphne.server import Server  # installs Twisted's asyncio reactor
 
+        from .transport import daphne_options
+
         _bind(port).close()  # a clear error now if the port is taken
         self.server = Server(
             application,
             endpoints=[f"tcp:port={port}:interface={HOST}"],
             signal_handlers=False,
             verbosity=0,
+            **daphne_options(),
         )
         self.port = port
         self.error: BaseException | None = None
@@ -252,6 +275,11 @@ class _DaphneRunner:
                 "cannot start twice, so restart the kernel, or use workbench.serve(server='uvicorn')."
             )
         self.port = self.server.listening_addresses[0][1]
+        from twisted.internet import reactor
+
+        from .transport import limit_daphne_heads
+
+        reactor.callFromThread(limit_daphne_heads, self.server)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:

@@ -1,10 +1,46 @@
 """The chat's wire protocol: parse what a client sends, build what the server sends.
 
-A client sends ``{"type": "chat.message", "data": {"message": "<text>"}}``.
-Every member of the room receives ``{"type": "chat.message", "data": {"message",
-"user", "id"}, "timestamp", "room"}``. A frame the server cannot use is answered,
-to its sender only, with ``{"type": "error", "data": {"code", "detail"}}``; the
-connection stays open.
+Frames
+    A client sends ``{"type": "chat.message", "data": {"message": "<text>"}}``.
+    Every member of the room receives ``{"type": "chat.message", "data": {"message",
+    "user", "id"}, "timestamp", "room"}``. A frame the server cannot use is answered,
+    to its sender only, with ``{"type": "error", "data": {"code", "detail"}}``; the
+    connection stays open.
+
+Who may do what
+    Anyone whose page is this site (the Origin check: same scheme, host and port)
+    may open ``ws/chat/<room>/`` and read what the room says from then on.
+    Posting needs a signed-in user (the session cookie with the handshake): an
+    anonymous socket is read-only, and each frame it sends is answered with
+    ``not_authenticated``. The room's history (``GET /api/chat/<room>/messages/``)
+    is for signed-in users too (403 otherwise). ``ws/notifications/`` refuses
+    anonymous users at once (close code 4401).
+
+Delivery: nothing is lost without a word
+    * Every frame the server reads is answered, in order, before the next one is
+      read: a ``chat.message`` that was stored comes back to its sender (with its
+      ``id``: the acknowledgement), anything else gets an error frame.
+    * A frame the server has read is processed even if its sender has gone:
+      stored and broadcast, or refused (the answer then has nobody to go to).
+    * Stopping the server stops reading, answers every frame already read, then
+      closes each socket with **1012** (service restart). So a frame that got no
+      answer before a 1012 close was not stored: send it again once reconnected.
+      (A close with 1006 instead, after the server's grace period ran out, gives
+      no such certainty: read the history before sending again.)
+    * Over ``settings.CHAT_RATE_LIMIT`` (a burst of 30, then 10 a second) a frame
+      is not read: ``rate_limited``; send it again later. A client that sends
+      another 30 frames in a row while refused (it is not reading the
+      refusals) gets a last ``rate_limited`` frame and is closed with **1008**
+      (policy violation); what it sent after that is not read.
+    * A member that falls behind (more than the channel layer's capacity, 100,
+      waiting for it) misses broadcasts: the project's in-memory layer then tells
+      it how many, with a ``messages_dropped`` error frame in their place; read
+      them from the history. (Redis layers drop them without a word.)
+    * A frame over 64 KiB: the server (``workbench.serve()``, ``workbench serve``)
+      closes the socket with **1009** (message too big) without reading it;
+      where no server limit applies (communicators) it is ``frame_too_large``.
+    Broadcasts are at-most-once: a member that is not connected when a message
+    is sent never gets it live; the history has every stored message.
 """
 
 from __future__ import annotations
@@ -34,10 +70,14 @@ NOT_ACCEPTED = "not_accepted"
 INVALID_ROOM = "invalid_room"
 NOT_AUTHENTICATED = "not_authenticated"
 NOT_STORED = "not_stored"
+RATE_LIMITED = "rate_limited"
+MESSAGES_DROPPED = "messages_dropped"
 
 # Close codes (application range 4000-4999), sent after an error frame.
 CLOSE_INVALID_ROOM = 4400
 CLOSE_NOT_AUTHENTICATED = 4401
+# A standard code: the sender ignored the rate limit ("policy violation").
+CLOSE_FLOODING = 1008
 
 
 class ProtocolError(ValueError):

@@ -9,9 +9,10 @@ accepted forms. PostgreSQL URLs are parsed by ``dj-database-url``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -22,7 +23,7 @@ DATABASE_URL_FORMS = (
     "[?pool_min_size=1&pool_max_size=10&pool_timeout=10 | ?pool=off]",
 )
 CHANNEL_LAYER_URL_FORMS = (
-    "memory://",
+    "memory://[?capacity=100&expiry=60&group_expiry=86400]",
     "redis://host:port/db[?max_connections=1000&capacity=100&expiry=60&prefix=asgi]",
     "redis+pubsub://host:port/db[?prefix=asgi]",
 )
@@ -59,12 +60,26 @@ def redact(url: str) -> str:
     """``url`` with its password replaced by ``***``, for error messages and logs."""
     try:
         parts = urlsplit(url)
-        if parts.password is None:
-            return url
+        password = parts.password
     except ValueError:
+        # Not parseable (a stray "[" ...): hide whatever sits between "user:" and the last "@".
+        return re.sub(r"^([^:/]*://[^:/@]*:).*@", r"\1***@", url)
+    if password is None:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _split(url: str, what: str, forms: tuple[str, ...]) -> SplitResult:
+    """``urlsplit(url)``, or ``ImproperlyConfigured`` saying why it cannot be read (password hidden)."""
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{what} URL {redact(url)!r} cannot be read ({exc}): an IPv6 host is written in "
+            "brackets, e.g. [::1], and a password holding spaces, @, / or [ is percent-encoded "
+            f"(%20, %40, %2F, %5B). {_accepted(forms)}"
+        ) from None
 
 
 def sqlite_database(path: str | Path) -> dict[str, Any]:
@@ -148,7 +163,7 @@ def postgresql_database(url: str) -> dict[str, Any]:
 
 def database_from_url(url: str, *, base_dir: Path | None = None) -> dict[str, Any]:
     """Return a ``DATABASES["default"]`` dictionary for ``url``."""
-    parts = urlsplit(url)
+    parts = _split(url, "Database", DATABASE_URL_FORMS)
     if parts.scheme == "sqlite":
         # sqlite:///name → "name" (relative), sqlite:////tmp/x → "/tmp/x".
         raw_path = parts.path[1:] if parts.path.startswith("/") else parts.path
@@ -174,14 +189,20 @@ def database_from_url(url: str, *, base_dir: Path | None = None) -> dict[str, An
 # ``prefix`` starts every Redis key and pub/sub channel of the layer (default
 # "asgi"): projects, or test workers, sharing one Redis server keep apart with it.
 LAYER_OPTIONS = {"capacity": int, "expiry": int, "group_expiry": int, "prefix": str}
+# The in-memory layer's: messages per channel, seconds a message waits, seconds a membership lasts.
+MEMORY_LAYER_OPTIONS: dict[str, type] = {"capacity": int, "expiry": float, "group_expiry": int}
 
 
 def channel_layer_from_url(url: str) -> dict[str, Any]:
     """Return a ``CHANNEL_LAYERS["default"]`` dictionary for ``url``."""
-    parts = urlsplit(url)
+    parts = _split(url, "Channel layer", CHANNEL_LAYER_URL_FORMS)
     if parts.scheme == "memory" and not parts.netloc and parts.path in ("", "/"):
         # Channels' in-memory layer with O(members) broadcasts (see config/layers.py).
-        return {"BACKEND": "sample_project.config.layers.InMemoryChannelLayer"}
+        settings: dict[str, Any] = {"BACKEND": "sample_project.config.layers.InMemoryChannelLayer"}
+        config = _memory_layer_options(url, parts.query)
+        if config:
+            settings["CONFIG"] = config
+        return settings
     if parts.scheme in ("redis", "redis+pubsub") and parts.hostname:
         try:
             parts.port  # noqa: B018 - raises ValueError for a bad port
@@ -205,6 +226,31 @@ def channel_layer_from_url(url: str) -> dict[str, Any]:
         f"Channel layer URL {redact(url)!r} is not one this project supports. "
         + _accepted(CHANNEL_LAYER_URL_FORMS)
     )
+
+
+def _memory_layer_options(url: str, query: str) -> dict[str, Any]:
+    """``memory://?capacity=&expiry=&group_expiry=``, each a positive number; anything else is refused."""
+    config: dict[str, Any] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        kind = MEMORY_LAYER_OPTIONS.get(name)
+        if kind is None:
+            raise ImproperlyConfigured(
+                f"Channel layer URL {redact(url)!r}: the in-memory layer has no option {name!r}. "
+                f"Its options: {', '.join(MEMORY_LAYER_OPTIONS)} (e.g. memory://?expiry=60&capacity=100)."
+            )
+        if name in config:
+            raise ImproperlyConfigured(f"Channel layer URL {redact(url)!r} gives {name} twice; give it once.")
+        try:
+            number = kind(value)
+        except ValueError:
+            number = 0
+        if number <= 0:
+            raise ImproperlyConfigured(
+                f"Channel layer URL {redact(url)!r}: {name}={value!r} must be a positive "
+                f"{'whole number' if kind is int else 'number'} (e.g. {name}=60)."
+            )
+        config[name] = number
+    return config
 
 
 def new_channel_layer(url: str) -> Any:

@@ -4,7 +4,7 @@ Backends come from the environment as URLs (see ``config/backends.py``):
 
 * ``WORKBENCH_DATABASE_URL``       default ``sqlite:///db.sqlite3`` (beside manage.py)
 * ``WORKBENCH_CHANNEL_LAYER_URL``  default ``memory://`` (one process only)
-* ``DJANGO_SECRET_KEY``            default: a development-only key, never for deployment
+* ``DJANGO_SECRET_KEY``            default: a public development-only key, never for deployment
 * ``DJANGO_DEBUG``                 ``1``/``true`` turns debug on; off by default
 * ``DJANGO_ALLOWED_HOSTS``         comma-separated; default: loopback names
 """
@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .backends import channel_layer_from_url, database_from_url
+from .development import DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,17 +23,16 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-# DEVELOPMENT ONLY. Set DJANGO_SECRET_KEY for anything reachable by others.
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY",
-    "django-insecure-development-only-key-do-not-deploy-7d3f0c1e9b5a",
-)
+# DEVELOPMENT ONLY: that key is public (it is in the repository), so anyone can
+# forge sessions signed with it. Set DJANGO_SECRET_KEY for anything reachable by
+# others; `workbench serve` refuses a non-loopback address without it.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 DEBUG = env_flag("DJANGO_DEBUG")
+# Loopback names only. Django's test client sends "testserver": Django's test
+# set-up (pytest-django, manage.py test) adds it for the tests, and only there.
 ALLOWED_HOSTS = [
     host.strip()
-    for host in os.environ.get(
-        "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
-    ).split(",")
+    for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
     if host.strip()
 ]
 
@@ -74,6 +74,15 @@ TEMPLATES = [
 ]
 
 ASGI_APPLICATION = "sample_project.config.asgi.application"
+
+# Sign-in for the chat: posting and the rooms' history need a signed-in user.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# Frames one WebSocket may send: ``burst`` at once, then ``per_second`` on
+# average (a token bucket per connection). A frame over the limit is not read:
+# its sender gets a ``rate_limited`` error frame. None turns the limit off.
+CHAT_RATE_LIMIT: dict[str, float] | None = {"per_second": 10, "burst": 30}
 WSGI_APPLICATION = "sample_project.config.wsgi.application"
 
 DATABASES = {

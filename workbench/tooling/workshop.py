@@ -25,6 +25,7 @@ from ..environment import (
     DATABASE_ENV,
     PROGRESS_TOKEN_ENV,
     PROGRESS_URL_ENV,
+    SECRET_KEY_ENV,
     SETTINGS_MODULE,
 )
 from ..errors import WorkbenchError, cannot_reach
@@ -98,6 +99,7 @@ def plan(
         room_group(room)
     except InvalidRoomName as exc:
         raise WorkshopError(f"--room: {exc}", status=2) from None
+    _refuse_the_development_key(host)
     database_url = database or os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
     layer_url = channel_layer or os.environ.get(CHANNEL_LAYER_ENV) or DEFAULT_CHANNEL_LAYER
     try:
@@ -132,6 +134,38 @@ def plan(
         channel_layer=layer_settings,
         allowed_hosts=_allowed_hosts(host, allowed_hosts),
         room=room,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a bind address or name) is reachable from this machine only."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_the_development_key(host: str) -> None:
+    """Anything but loopback needs a secret key of its own: the development key is public."""
+    from sample_project.config.development import DEVELOPMENT_SECRET_KEY
+
+    if is_loopback(host):
+        return
+    key = os.environ.get(SECRET_KEY_ENV, "")
+    if key and key != DEVELOPMENT_SECRET_KEY:
+        return
+    problem = "is the public development key" if key else "is not set, so the public development key would sign sessions"
+    raise WorkshopError(
+        f"--host {host}: other machines can reach this address, but {SECRET_KEY_ENV} {problem} "
+        "(it is in the repository: anyone could forge a session cookie and post as any user). "
+        f"Set {SECRET_KEY_ENV} to a secret of your own, e.g. "
+        f'export {SECRET_KEY_ENV}="$(python -c \'import secrets; print(secrets.token_urlsafe(50))\')", '
+        "or serve on --host 127.0.0.1.",
+        status=2,
     )
 
 
@@ -208,8 +242,12 @@ def banner(plan: WorkshopPlan) -> str:
         "",
         f"Learners open the chat:  {plan.url}/chat/{plan.room}/",
         f"Its history (JSON):      {plan.url}/api/chat/{plan.room}/messages/",
-        "A notebook connects with websockets:",
-        f'    socket = await websockets.connect("{ws}/ws/chat/{plan.room}/", origin="{plan.url}")',
+        f"Posting and the history need a signed-in user: learners sign in at {plan.url}/accounts/login/",
+        f"  (accounts: {DATABASE_ENV}=... python sample_project/manage.py createsuperuser, with this",
+        f"  server's database and {SECRET_KEY_ENV}); anyone else may read the room.",
+        "A notebook connects with websockets, sending the session cookie of a signed-in browser:",
+        f'    socket = await websockets.connect("{ws}/ws/chat/{plan.room}/", origin="{plan.url}",',
+        '                                      additional_headers={"Cookie": "sessionid=..."})',
         '    await socket.send(json.dumps({"type": "chat.message", "data": {"message": "hi"}}))',
     ]
     if backends.channel_layer_address(plan.channel_layer) is not None:
@@ -256,6 +294,8 @@ def serve_workshop(plan: WorkshopPlan, *, log_level: str = "info") -> None:
     """Serve until interrupted: uvicorn with ``plan.workers`` processes (or in this one for 1)."""
     import uvicorn
 
+    from ..transport import uvicorn_options
+
     uvicorn.run(
         APPLICATION,
         host=plan.host,
@@ -263,7 +303,10 @@ def serve_workshop(plan: WorkshopPlan, *, log_level: str = "info") -> None:
         workers=plan.workers,
         lifespan="off",  # Django's ASGI handler does not implement the lifespan protocol
         log_level=log_level,
-        timeout_graceful_shutdown=5,  # then open WebSockets are closed (1012) and the workers exit
+        # A stop answers every frame already read, closes open WebSockets with
+        # 1012, and waits at most this long for them before the workers exit.
+        timeout_graceful_shutdown=5,
+        **uvicorn_options(),  # frame and request-head limits (workbench/transport.py)
     )
 
 

@@ -34,6 +34,7 @@ class WorkshopProcess:
         start_timeout: float = 60,
     ) -> None:
         self.workers = workers
+        self.database = database
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if log is None:
@@ -85,6 +86,32 @@ class WorkshopProcess:
         )
         if result.returncode != 0:
             raise WorkshopError(f"createsuperuser {username!r} failed:\n{result.stderr[-2000:]}")
+
+    def session_cookie(self, username: str) -> str:
+        """A ``Cookie`` header value that signs ``username`` in on this server (the user is created if new).
+
+        Posting to the chat needs a signed-in user. The session is written
+        into the server's own database by a short-lived process of the same
+        environment (so the same ``DJANGO_SECRET_KEY``).
+        """
+        code = (
+            "import asyncio, sys, workbench\n"
+            "from workbench.sessions import cookie_header, login_cookies\n"
+            "workbench.setup(database=sys.argv[1] or None, channel_layer='memory://', flush=False)\n"
+            "from django.contrib.auth.models import User\n"
+            "async def main():\n"
+            "    user, _ = await User.objects.aget_or_create(username=sys.argv[2])\n"
+            "    print(cookie_header(await login_cookies(user)))\n"
+            "asyncio.run(main())\n"
+        )
+        database = self.database or f"sqlite:///{project_dir() / 'db.sqlite3'}"
+        result = subprocess.run(
+            [sys.executable, "-c", code, database, username],
+            capture_output=True, text=True, timeout=120, cwd=project_dir().parent,
+        )
+        if result.returncode != 0:
+            raise WorkshopError(f"could not sign {username!r} in on {self.url}: {result.stderr.strip()[-2000:]}")
+        return result.stdout.strip().splitlines()[-1]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -7,6 +7,7 @@ from django.test import AsyncClient
 from sample_project.config.asgi import application
 
 ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ async def connect():
     """``await connect(path, user=None, origin=...)``: a connected communicator, closed after the test."""
     opened = []
 
-    async def open_socket(path, *, user=None, headers=(ORIGIN,)):
+    async def open_socket(path, *, user=None, headers=(HOST, ORIGIN)):
         headers = list(headers)
         if user is not None:
             client = AsyncClient()

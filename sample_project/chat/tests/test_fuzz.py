@@ -23,7 +23,7 @@ from sample_project.contracts import WebSocketMessage
 MAX_FRAME_BYTES = 64 * 1024
 MAX_MESSAGE_LENGTH = 4000
 
-HEADERS = [(b"origin", b"http://localhost")]
+HEADERS = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
 ENVELOPE_FIELDS = {"type", "data", "timestamp", "room"}
 
 json_values = st.recursive(
@@ -91,9 +91,9 @@ def expected_text(frame):
     return message
 
 
-async def exchange(sequence):
+async def exchange(sequence, cookie):
     await Message.objects.all().adelete()
-    sender = WebsocketCommunicator(application, "/ws/chat/fuzz/", headers=HEADERS)
+    sender = WebsocketCommunicator(application, "/ws/chat/fuzz/", headers=[*HEADERS, cookie])
     listener = WebsocketCommunicator(application, "/ws/chat/fuzz/", headers=HEADERS)
     assert (await sender.connect())[0] and (await listener.connect())[0]
     try:
@@ -133,4 +133,15 @@ async def exchange(sequence):
 )
 @given(st.lists(frames, min_size=1, max_size=6))
 def test_random_frames_never_break_the_chat(sequence):
-    async_to_sync(exchange)(sequence)
+    async_to_sync(exchange)(sequence, async_to_sync(signed_in_cookie)())
+
+
+async def signed_in_cookie():
+    """The session cookie of a signed-in poster (posting needs one)."""
+    from django.contrib.auth.models import User
+    from django.test import AsyncClient
+
+    user, _ = await User.objects.aget_or_create(username="fuzzer")
+    client = AsyncClient()
+    await client.aforce_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
