@@ -390,3 +390,14 @@ def test_an_unreachable_server_leaves_the_process_usable(run_python):
         """
     ).stdout
     assert out.strip() == "<Workbench database=sqlite (temporary file) channel_layer=in-memory>"
+
+
+def test_setup_allows_the_test_clients_host_as_djangos_test_set_up_does(run_python):
+    out = run_python("""
+        import workbench
+        workbench.setup()
+        from django.conf import settings
+        from sample_project.config import settings as project
+        print("testserver" in settings.ALLOWED_HOSTS, "testserver" in project.ALLOWED_HOSTS)
+    """).stdout.split()
+    assert out == ["True", "False"]

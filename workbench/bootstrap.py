@@ -24,6 +24,7 @@ from .environment import CHANNEL_LAYER_ENV, DATABASE_ENV, SETTINGS_MODULE
 from .errors import WorkbenchError, cannot_reach
 
 R = TypeVar("R")
+TEST_CLIENT_HOST = "testserver"  # what django.test.Client and AsyncClient send as Host
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,11 @@ def _configure(database: str | None, channel_layer: str | None) -> Workbench:
     global _configured_here
     settings.DATABASES = {"default": database_settings}
     settings.CHANNEL_LAYERS = {"default": layer_settings}
+    # A lesson's kernel is a test bench: as Django's own test set-up does (pytest-django,
+    # manage.py test), allow the host name Django's test client sends. The project's
+    # settings answer to loopback names only; `workbench serve` never adds it.
+    if TEST_CLIENT_HOST not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, TEST_CLIENT_HOST]
     django.setup()
     _configured_here = True
     return Workbench(
