@@ -26,3 +26,16 @@ def test_stop_servers_ends_every_server_started_and_is_safe_to_repeat(run_python
 
 def test_stop_servers_with_nothing_started_does_nothing(run_python):
     assert run_python("import workbench; print(workbench.stop_servers())").stdout.strip() == "[]"
+
+
+def test_a_server_its_own_code_stopped_is_not_listed_again(run_python):
+    result = run_python("""
+        import workbench
+
+        with workbench.local_endpoint():
+            pass  # stopped by its with block
+        workbench.start_redis().close()
+        kept = workbench.local_endpoint()
+        print(workbench.stop_servers() == [kept])
+    """)
+    assert result.stdout.strip() == "True"

@@ -26,6 +26,13 @@ def track(server: Stoppable) -> None:
         _started.append(server)
 
 
+def forget(server: Stoppable) -> None:
+    """``server`` was stopped by its own code (a ``with`` block, ``close()``): ``stop_servers()`` leaves it out."""
+    with _lock:
+        if server in _started:
+            _started.remove(server)
+
+
 def stop_servers() -> list[Stoppable]:
     """Stop every server this process started and is still tracking; return them (their reprs say "stopped").
 

@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from .cleanup import track
+from .cleanup import forget, track
 
 if TYPE_CHECKING:
     import trustme
@@ -105,6 +105,7 @@ class LocalEndpoint:
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+        forget(self)
 
     def __enter__(self) -> LocalEndpoint:
         return self

@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Literal, TypeVar
 
 from .application import project_application, project_wsgi_application
-from .cleanup import track
+from .cleanup import forget, track
 from .errors import WorkbenchError
 from .sessions import login_cookies
 
@@ -154,6 +154,7 @@ class LiveServer:
     def stop(self) -> None:
         """Stop the server and wait for its thread (open WebSockets are closed). Idempotent."""
         self._runner.stop()
+        forget(self)
 
     close = stop  # what workbench.stop_servers() calls on everything it stops
 

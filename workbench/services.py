@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .cleanup import track
+from .cleanup import forget, track
 from .environment import SERVER_BINARIES_ENV
 from .errors import ServiceUnavailable
 
@@ -359,6 +359,7 @@ class LocalService:
             self._kill()
             self.running = False
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        forget(self)
 
     def __enter__(self) -> LocalService:
         return self

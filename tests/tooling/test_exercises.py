@@ -185,7 +185,8 @@ def test_nbgrader_problems_name_what_nbgrader_would_refuse_or_hand_out():
 
 
 def test_mark_for_nbgrader_gives_an_exercise_the_metadata_nbgrader_needs():
-    from workbench.tooling.exercises import mark_for_nbgrader, nbgrader_problems
+    from workbench.tooling.exercises import nbgrader_problems
+    from workbench.tooling.student import mark_for_nbgrader
 
     notebook = new_notebook(cells=[
         new_code_cell("import workbench"),

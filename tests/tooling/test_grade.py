@@ -12,8 +12,7 @@ from tests.tooling.conftest import nbgrader, nbgrader_course, workbench
 from workbench.paths import EXERCISES
 from workbench.tooling import grade
 from workbench.tooling.checkout import UsageError
-from workbench.tooling.exercises import check_calls
-from workbench.tooling.student import student_version
+from workbench.tooling.student import check_calls, student_version
 
 # A small exercise of our own: no Django, so its kernels start and finish fast.
 ANSWER = """\

@@ -85,7 +85,7 @@ def run_execute_command(args: argparse.Namespace, extra: list[str]) -> int:
         if args.mark_nbgrader:
             import nbformat
 
-            from .exercises import is_exercise, mark_for_nbgrader
+            from .student import is_exercise, mark_for_nbgrader
 
             if is_exercise(path):
                 nbformat.write(mark_for_nbgrader(nbformat.read(path, as_version=4)), path)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,11 +25,11 @@ from ..checks import NOT_YET, PASSED
 from ..paths import PROJECT_ROOT, exercise_paths, lesson_paths
 from . import extras
 from .checkout import notebook_arguments, require_checkout
+from .student import check_calls, is_exercise
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-_CHECK_CALL = re.compile(r"\bworkbench\.check\(")
 
 
 @dataclass
@@ -54,11 +53,6 @@ class ExerciseReport:
             f"all {self.visible_checks} visible and {self.hidden_checks} hidden checks say "
             "\"not yet\" with a hint"
         )
-
-
-def check_calls(source: str) -> int:
-    """How many ``workbench.check(`` calls a cell's source makes (comments ignored)."""
-    return sum(len(_CHECK_CALL.findall(line)) for line in source.splitlines() if not line.lstrip().startswith("#"))
 
 
 def reports(cell: NotebookNode) -> list[str]:
@@ -156,37 +150,6 @@ def nbgrader_problems(notebook: NotebookNode) -> list[str]:
     return problems
 
 
-def mark_for_nbgrader(notebook: NotebookNode) -> NotebookNode:
-    """Set every cell's nbgrader metadata from the markers in it (in place), as nbgrader's sidebar would.
-
-    A cell with a solution region becomes a solution cell; a cell with checks
-    an "autograder tests" cell worth one point per check; every other cell is
-    read-only. The workbench's old ``### BEGIN HIDDEN CHECKS`` markers become
-    nbgrader's ``HIDDEN TESTS``. Existing ``grade_id``s are kept; new ones
-    name the cell's position and role.
-    """
-    from .student import OLD_HIDDEN, has_solution_region
-
-    taken = {cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in notebook.cells}
-    for number, cell in enumerate(notebook.cells, start=1):
-        cell.source = cell.source.replace(f"### BEGIN {OLD_HIDDEN}", "### BEGIN HIDDEN TESTS").replace(
-            f"### END {OLD_HIDDEN}", "### END HIDDEN TESTS")
-        checks = check_calls(cell.source) if cell.cell_type == "code" else 0
-        solution = has_solution_region(cell)
-        role = "answer" if solution else "checks" if checks else "text" if cell.cell_type == "markdown" else "code"
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id") or f"cell{number:02d}-{role}"
-        while grade_id in taken and meta.get("grade_id") != grade_id:
-            grade_id += "-"
-        taken.add(grade_id)
-        new = {"grade": bool(checks), "grade_id": grade_id, "locked": not solution, "schema_version": 3,
-               "solution": solution, "task": False}
-        if checks:
-            new["points"] = checks
-        cell.metadata["nbgrader"] = new
-    return notebook
-
-
 def _check_cells(notebook: NotebookNode) -> Iterator[tuple[int, NotebookNode]]:
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "code" and check_calls(cell.source):
@@ -229,13 +192,6 @@ def verify_exercise(path: Path) -> ExerciseReport:
     report.problems += [f"student version: {p}" for p in crashed + not_yet_problems(student)]
     report.problems += [f"hidden checks on stubs: {p}" for p in crashed_hidden + not_yet_problems(with_hidden)]
     return report
-
-
-def is_exercise(path: Path) -> bool:
-    """Whether the notebook at ``path`` has solution regions (an exercise, not a lesson)."""
-    import nbformat
-
-    return any("### BEGIN SOLUTION" in cell.source for cell in nbformat.read(path, as_version=4).cells)
 
 
 def run_verify_command(args: argparse.Namespace, extra: list[str]) -> int:

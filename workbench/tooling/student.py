@@ -45,6 +45,7 @@ OLD_HIDDEN = "HIDDEN CHECKS"  # the workbench's first name for them, still read
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)### (?P<edge>BEGIN|END) (?P<kind>SOLUTION|HIDDEN TESTS|HIDDEN CHECKS)[ \t]*$")
 # What nbgrader looks for anywhere in a line (its default delimiters).
 _NBGRADER_WORDS = re.compile(r"(BEGIN|END) (SOLUTION|HIDDEN TESTS)")
+_CHECK_CALL = re.compile(r"\bworkbench\.check\(")
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 
@@ -121,6 +122,47 @@ def is_solution_cell(cell: NotebookNode) -> bool:
 def has_solution_region(cell: NotebookNode) -> bool:
     """Whether the cell's source has a ``### BEGIN SOLUTION`` marker line."""
     return any((m := _MARKER.match(line)) and m["kind"] == SOLUTION for line in cell.source.splitlines())
+
+
+def check_calls(source: str) -> int:
+    """How many ``workbench.check(`` calls a cell's source makes (comments ignored)."""
+    return sum(len(_CHECK_CALL.findall(line)) for line in source.splitlines() if not line.lstrip().startswith("#"))
+
+
+def is_exercise(path: Path) -> bool:
+    """Whether the notebook at ``path`` has solution regions (an exercise, not a lesson)."""
+    import nbformat
+
+    return any("### BEGIN SOLUTION" in cell.source for cell in nbformat.read(path, as_version=4).cells)
+
+
+def mark_for_nbgrader(notebook: NotebookNode) -> NotebookNode:
+    """Set every cell's nbgrader metadata from the markers in it (in place), as nbgrader's sidebar would.
+
+    A cell with a solution region becomes a solution cell; a cell with checks
+    an "autograder tests" cell worth one point per check; every other cell is
+    read-only. The workbench's old ``### BEGIN HIDDEN CHECKS`` markers become
+    nbgrader's ``HIDDEN TESTS``. Existing ``grade_id``s are kept; new ones
+    name the cell's position and role.
+    """
+    taken = {cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in notebook.cells}
+    for number, cell in enumerate(notebook.cells, start=1):
+        cell.source = cell.source.replace(f"### BEGIN {OLD_HIDDEN}", "### BEGIN HIDDEN TESTS").replace(
+            f"### END {OLD_HIDDEN}", "### END HIDDEN TESTS")
+        checks = check_calls(cell.source) if cell.cell_type == "code" else 0
+        solution = has_solution_region(cell)
+        role = "answer" if solution else "checks" if checks else "text" if cell.cell_type == "markdown" else "code"
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id") or f"cell{number:02d}-{role}"
+        while grade_id in taken and meta.get("grade_id") != grade_id:
+            grade_id += "-"
+        taken.add(grade_id)
+        new = {"grade": bool(checks), "grade_id": grade_id, "locked": not solution, "schema_version": 3,
+               "solution": solution, "task": False}
+        if checks:
+            new["points"] = checks
+        cell.metadata["nbgrader"] = new
+    return notebook
 
 
 def _rewrite(cell: NotebookNode, number: int, keep_hidden: bool) -> tuple[str, int]:

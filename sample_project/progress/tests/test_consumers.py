@@ -14,6 +14,7 @@ from sample_project.progress.tokens import learner_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+HOST = (b"host", b"localhost")
 ORIGIN = (b"origin", b"http://localhost")
 
 
@@ -30,7 +31,7 @@ async def connect():
     opened = []
 
     async def open_socket(path, *, user=None):
-        headers = [ORIGIN]
+        headers = [HOST, ORIGIN]
         if user is not None:
             client = AsyncClient()
             await client.aforce_login(user)
