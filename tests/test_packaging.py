@@ -53,3 +53,16 @@ def test_binder_builds_with_the_whole_repository():
     assert not (PROJECT_ROOT / "binder").exists() and not (PROJECT_ROOT / ".binder").exists(), (
         "a binder/ folder makes Binder ignore the root environment.yml"
     )
+
+
+def test_the_wheel_ships_py_typed_so_type_checkers_read_the_hints(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(PROJECT_ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    assert "workbench/py.typed" in zipfile.ZipFile(wheel).namelist()
