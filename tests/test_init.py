@@ -27,6 +27,7 @@ def test_public_names_are_pinned():
         "communicator",
         "describe_context",
         "expect",
+        "group_members",
         "is_async_context",
         "lesson_file",
         "local_endpoint",

@@ -19,6 +19,7 @@ from .context import ContextReport, describe_context, is_async_context, run_sync
 from .endpoints import LocalEndpoint, local_endpoint
 from .errors import ExpectationFailed, ServiceUnavailable, WorkbenchError
 from .expect import expect
+from .layer_groups import group_members
 from .live_server import LiveServer, serve
 from .logs import LogCapture, capture_log
 from .paths import lesson_file
@@ -51,6 +52,7 @@ __all__ = [
     "communicator",
     "describe_context",
     "expect",
+    "group_members",
     "is_async_context",
     "lesson_file",
     "local_endpoint",
