@@ -72,7 +72,9 @@ async def add_database(alias: str, settings: Mapping[str, Any], *, models: Itera
     deleted by ``remove()``. Calling it again with the same alias replaces the
     alias (so a lesson's cell can run twice). Use the alias as any other:
     ``Book.objects.using(alias)``, ``transaction.atomic(using=alias)``.
-    ``"default"`` cannot be replaced.
+    ``"default"`` cannot be replaced. Connections are per thread: ``remove()``
+    closes the one of the ORM's worker thread; a thread of your own that used
+    the alias closes its own (``connections.close_all()``), or ends.
     """
     if alias == "default":
         raise WorkbenchError("add_database() adds an alias beside 'default'; pick another name, e.g. 'tuned'.")
