@@ -161,7 +161,7 @@ def test_a_forked_child_reports_through_a_reporter_of_its_own(learner):
 
 @pytest.mark.parametrize(
     "session, expected",
-    [("exercises/05-common-issues.ipynb", "05-common-issues"), ("Untitled.ipynb", "Untitled"), (None, "unknown")],
+    [("exercises/09-orm-in-async-code.ipynb", "09-orm-in-async-code"), ("Untitled.ipynb", "Untitled"), (None, "unknown")],
 )
 def test_the_exercise_is_the_notebooks_name(monkeypatch, session, expected):
     if session is None:

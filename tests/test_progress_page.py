@@ -88,7 +88,7 @@ async def test_the_live_grid_shows_a_simulated_learners_check_within_a_second(
     # One more learner, checking from this process: timed from the check to the staff's screen.
     monkeypatch.setenv(PROGRESS_URL_ENV, workshop.url)
     monkeypatch.setenv(PROGRESS_TOKEN_ENV, learner_token("margaret"))
-    monkeypatch.setenv("JPY_SESSION_NAME", "05-common-issues.ipynb")
+    monkeypatch.setenv("JPY_SESSION_NAME", "09-orm-in-async-code.ipynb")
     try:
         started = time.monotonic()
         workbench.check(ATTACK, 1, expected=2, hint=ATTACK)
@@ -102,7 +102,7 @@ async def test_the_live_grid_shows_a_simulated_learners_check_within_a_second(
     assert await page.locator("#grid img").count() == 0
     assert await page.evaluate("window.injected") is None
     exercises = await page.locator("#grid thead tr:first-child th[data-exercise]").all_text_contents()
-    assert exercises == ["00-getting-started", "05-common-issues"]
+    assert exercises == ["00-getting-started", "09-orm-in-async-code"]
     await screenshot(page, "progress-grid")
 
     # A report the channel layer dropped (stored, never broadcast): the next one shows the gap
@@ -112,9 +112,9 @@ async def test_the_live_grid_shows_a_simulated_learners_check_within_a_second(
     with psycopg.connect(postgres_database_url, autocommit=True) as database:
         database.execute(
             "INSERT INTO progress_checkreport (learner, exercise, check_name, passed, hint, received) "
-            "VALUES ('grace', '05-common-issues', 'dropped on the way', false, 'h', now())"
+            "VALUES ('grace', '09-orm-in-async-code', 'dropped on the way', false, 'h', now())"
         )
-    process = simulated_learner(workshop, "linus", "05-common-issues")
+    process = simulated_learner(workshop, "linus", "09-orm-in-async-code")
     assert process.wait(120) == 0
     await page.wait_for_function(f"{cell('grace', 'dropped on the way')}?.textContent === '✘'", timeout=20_000)
 
@@ -134,12 +134,15 @@ async def test_a_learner_sees_only_their_own_results(chromium, workshop):
     await screenshot(page, "progress-mine")
 
     # Another learner's new result never reaches ada's page.
-    process = simulated_learner(workshop, "grace", "05-common-issues")
+    process = simulated_learner(workshop, "grace", "09-orm-in-async-code")
     assert process.wait(120) == 0
     ada = learner_token("ada")
     process = subprocess.run(
         [sys.executable, "-c", LEARNER], timeout=120, capture_output=True, text=True,
-        env={**os.environ, PROGRESS_URL_ENV: workshop.url, PROGRESS_TOKEN_ENV: ada, "JPY_SESSION_NAME": "05-common-issues.ipynb"},
+        env={
+            **os.environ, PROGRESS_URL_ENV: workshop.url, PROGRESS_TOKEN_ENV: ada,
+            "JPY_SESSION_NAME": "09-orm-in-async-code.ipynb",
+        },
     )
     assert process.returncode == 0, process.stderr[-2000:]
     await page.wait_for_function("document.querySelectorAll('td.cell').length === 4")  # ada's two exercises

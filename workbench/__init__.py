@@ -16,6 +16,7 @@ from .checks import CheckResult, check
 from .cleanup import stop_servers
 from .communicators import communicator
 from .context import ContextReport, describe_context, is_async_context, run_sync
+from .databases import ExtraDatabase, add_database
 from .endpoints import LocalEndpoint, local_endpoint
 from .errors import ExpectationFailed, ServiceUnavailable, WorkbenchError
 from .expect import expect
@@ -36,6 +37,7 @@ __all__ = [
     "CheckResult",
     "ContextReport",
     "ExpectationFailed",
+    "ExtraDatabase",
     "LiveServer",
     "LocalEndpoint",
     "LocalServer",
@@ -47,6 +49,7 @@ __all__ = [
     "Trace",
     "Workbench",
     "WorkbenchError",
+    "add_database",
     "capture_log",
     "check",
     "communicator",

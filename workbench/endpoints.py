@@ -170,7 +170,7 @@ class _QuietServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _QuietServer  # its ``endpoint`` is the LocalEndpoint this request counts towards
     # HTTP/1.1 keeps connections open between requests, as real services
-    # do; a client's connection pool then reuses them (lesson 05 needs that).
+    # do; a client's connection pool then reuses them (lesson 08 needs that).
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes; without TCP_NODELAY the second
     # waits for the client's delayed ACK (about 40 ms on Linux) on every

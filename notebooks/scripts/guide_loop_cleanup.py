@@ -1,11 +1,11 @@
-"""Lesson 05: what the guide's ``run_async_in_thread`` does when a new loop cannot be made.
+"""Lesson 08: what the guide's ``run_async_in_thread`` does when a new loop cannot be made.
 
 ``asyncio.new_event_loop()`` needs file descriptors (a selector and a
 self-pipe). This script lowers its own limit of open files so that the next
 descriptor cannot be opened, then calls the guide's function: an
 ``UnboundLocalError`` from its ``finally`` replaces the real ``OSError``, which
 survives only as its ``__context__`` (an ``except OSError:`` no longer catches
-it). Lowering the limit is safe only in a process of its own, so lesson 05 runs
+it). Lowering the limit is safe only in a process of its own, so lesson 08 runs
 this script as a child process and prints its output. Nothing printed
 depends on the machine (no paths, numbers of descriptors or addresses).
 It imports only the standard library (no ``workbench``, no Django), so that it

@@ -3,7 +3,7 @@
 Lesson 06 runs its demonstration tests with these. A project made with
 ``startproject`` has exactly this database configuration: an SQLite file and
 no ``OPTIONS``. (The sample project's own settings add WAL, ``IMMEDIATE``
-transactions and a timeout; lesson 05 shows why.) The database lives in the
+transactions and a timeout; lesson 10 shows why.) The database lives in the
 temporary directory, named by process id, so a run never meets another.
 """
 

@@ -83,7 +83,7 @@ def test_the_command_prints_every_finding_and_exits_1_on_a_problem():
 
 def test_each_requirement_names_the_lessons_that_need_it():
     needs = doctor.lesson_needs()
-    assert "05-common-issues" in needs["pytest"] and "12-testing-patterns" in needs["pytest"]
+    assert "09-orm-in-async-code" in needs["pytest"] and "12-testing-patterns" in needs["pytest"]
     assert needs["PostgreSQL"] == needs["Redis"] == ["13-asgi-and-channel-layers"]
     assert "00-getting-started" not in {lesson for lessons in needs.values() for lesson in lessons}
 
@@ -96,11 +96,11 @@ def test_a_missing_package_breaks_exactly_the_lessons_that_import_it():
     findings = {f.label: f for f in doctor.lesson_requirements(report, doctor.lesson_needs())}
     pytest_finding = findings["pytest"]
     assert not pytest_finding.ok and "pytest_django not installed" in pytest_finding.detail
-    assert pytest_finding.lessons == ("05-common-issues", "12-testing-patterns")
+    assert pytest_finding.lessons == ("09-orm-in-async-code", "12-testing-patterns")
     assert "pip install -e '.[lab]'" in pytest_finding.next_step
     assert findings["PostgreSQL"].ok and findings["PostgreSQL"].detail.startswith("PostgreSQL 18.")
     verdict = doctor.render([pytest_finding]).splitlines()
-    assert verdict[-2] == "1 problem(s): lessons 05-common-issues, 12-testing-patterns would fail here."
+    assert verdict[-2] == "1 problem(s): lessons 09-orm-in-async-code, 12-testing-patterns would fail here."
     assert verdict[-1] == f"One command fixes it: `{doctor.SETUP}`; then run `workbench doctor` again."
 
 
