@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from sample_project.chat import views as chat_views
+from sample_project.compute.views import urlpatterns as compute_patterns
 from sample_project.library import views
 from sample_project.streams.urls import urlpatterns as streams_patterns
 
@@ -19,3 +20,4 @@ urlpatterns = [
 ]
 
 urlpatterns += streams_patterns  # /streams/report/ and /streams/ticks/ (lesson 04)
+urlpatterns += compute_patterns  # /compute/ping/, /compute/on-loop/ ... (lesson 11)
