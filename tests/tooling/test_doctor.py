@@ -84,7 +84,8 @@ def test_the_command_prints_every_finding_and_exits_1_on_a_problem():
 def test_each_requirement_names_the_lessons_that_need_it():
     needs = doctor.lesson_needs()
     assert "09-orm-in-async-code" in needs["pytest"] and "12-testing-patterns" in needs["pytest"]
-    assert needs["PostgreSQL"] == needs["Redis"] == ["13-asgi-and-channel-layers"]
+    assert needs["PostgreSQL"] == ["14-databases-and-deployment"]
+    assert needs["Redis"] == ["13-asgi-and-channel-layers"]
     assert "00-getting-started" not in {lesson for lessons in needs.values() for lesson in lessons}
 
 
