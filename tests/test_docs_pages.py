@@ -251,3 +251,24 @@ def test_performance_figures_live_in_benchmarks_readme_only():
     assert "| what | figures |" not in README.read_text()
     assert "benchmarks/README.md" in README.read_text()
     assert "{include} /_repository/benchmarks/README.md" in (REFERENCE / "performance.md").read_text()
+
+
+def test_the_course_page_has_a_row_per_lesson_with_its_own_time_and_prerequisites():
+    import nbformat
+
+    page = (DOCS / "course.md").read_text()
+    rows = re.findall(r"^\| `(\d\d-[\w-]+)` \| (\d+) \+ (\d+) \| ([^|]+) \|", page, re.M)
+    assert [stem for stem, *_ in rows] == [path.stem for path in lesson_paths()]
+    for (stem, minutes, exercise_minutes, prerequisites), path in zip(rows, lesson_paths()):
+        opening = nbformat.read(path, as_version=4).cells[0].source
+        assert f"**Time:** about {minutes} minutes (exercise: about {exercise_minutes} more)" in opening, stem
+        first = re.search(r"^\*\*Prerequisites:\*\* (.*)$", opening, re.M).group(1)
+        assert re.findall(r"\d\d", first)[:1] == re.findall(r"\d\d", prerequisites)[:1], stem
+
+
+def test_the_instructors_guide_lists_every_exercise_in_order():
+    from workbench.paths import exercise_paths
+
+    page = (DOCS / "guides" / "instructors.md").read_text()
+    table = page.split("| exercise | tasks |", 1)[1].split("\n\n", 1)[0]
+    assert re.findall(r"^\| `([\w-]+)` \|", table, re.M) == [path.stem for path in exercise_paths()]
