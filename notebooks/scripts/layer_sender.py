@@ -1,4 +1,4 @@
-"""Lesson 07: a second process that sends one message to a channel-layer group.
+"""Lesson 13: a second process that sends one message to a channel-layer group.
 
     python layer_sender.py GROUP URL [URL ...]
 

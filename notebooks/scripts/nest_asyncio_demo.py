@@ -1,9 +1,9 @@
-"""Lesson 02's nest_asyncio demonstration, run in a Python process of its own.
+"""Lesson 03's nest_asyncio demonstration, run in a Python process of its own.
 
 ``nest_asyncio.apply()`` patches asyncio for the whole process (``asyncio.run``,
 ``asyncio.Task``, ``asyncio.Future``, the event-loop policy) and has no undo.
 Calling it in a notebook kernel would change asyncio for every later cell and
-lesson in that kernel, so lesson 02 runs this script with ``subprocess`` and
+lesson in that kernel, so lesson 03 runs this script with ``subprocess`` and
 prints its output. ``cell()`` imitates a notebook cell: it runs inside a
 running event loop on the main thread.
 

@@ -1,6 +1,6 @@
 """The sample project's settings with Django's default SQLite options.
 
-Lesson 06 runs its demonstration tests with these. A project made with
+Lesson 12 runs its demonstration tests with these. A project made with
 ``startproject`` has exactly this database configuration: an SQLite file and
 no ``OPTIONS``. (The sample project's own settings add WAL, ``IMMEDIATE``
 transactions and a timeout; lesson 10 shows why.) The database lives in the
