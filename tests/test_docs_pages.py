@@ -259,7 +259,7 @@ def test_the_course_page_has_a_row_per_lesson_with_its_own_time_and_prerequisite
     page = (DOCS / "course.md").read_text()
     rows = re.findall(r"^\| `(\d\d-[\w-]+)` \| (\d+) \+ (\d+) \| ([^|]+) \|", page, re.M)
     assert [stem for stem, *_ in rows] == [path.stem for path in lesson_paths()]
-    for (stem, minutes, exercise_minutes, prerequisites), path in zip(rows, lesson_paths()):
+    for (stem, minutes, exercise_minutes, prerequisites), path in zip(rows, lesson_paths(), strict=True):
         opening = nbformat.read(path, as_version=4).cells[0].source
         assert f"**Time:** about {minutes} minutes (exercise: about {exercise_minutes} more)" in opening, stem
         first = re.search(r"^\*\*Prerequisites:\*\* (.*)$", opening, re.M).group(1)
