@@ -57,6 +57,7 @@ def test_import_configures_nothing_and_loads_no_models():
         "assert 'sample_project.library.models' not in sys.modules\n"
         "assert 'channels.testing' not in sys.modules and 'twisted' not in sys.modules\n"
         "assert 'uvicorn' not in sys.modules, 'server imported'\n"
+        "assert 'http.server' not in sys.modules, 'the local endpoint is loaded on first use'\n"
         "tooling = sorted(m for m in sys.modules if m.split('.')[0] in TOOLING or m.startswith('workbench.tooling'))\n"
         "assert not tooling, tooling\n"
         "print('clean')\n"
@@ -66,3 +67,9 @@ def test_import_configures_nothing_and_loads_no_models():
     env = {"PATH": ""}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.stdout.strip() == "clean", result.stderr
+
+
+def test_lazily_loaded_names_work_like_the_others():
+    from workbench import LocalEndpoint, local_endpoint
+
+    assert local_endpoint.__module__ == "workbench.endpoints" and LocalEndpoint.__name__ == "LocalEndpoint"

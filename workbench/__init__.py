@@ -17,7 +17,6 @@ from .cleanup import stop_servers
 from .communicators import communicator
 from .context import ContextReport, describe_context, is_async_context, run_sync
 from .databases import ExtraDatabase, add_database
-from .endpoints import LocalEndpoint, local_endpoint
 from .errors import ExpectationFailed, ServiceUnavailable, WorkbenchError
 from .expect import expect
 from .layer_groups import group_members
@@ -32,6 +31,12 @@ from .waiting import wait_until
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
+
+    from .endpoints import LocalEndpoint, local_endpoint
+
+# Loaded on first use: http.server and its email parsing cost a fresh process about 10 ms,
+# and most lessons never start a local endpoint.
+_LAZY = {"LocalEndpoint": "endpoints", "local_endpoint": "endpoints"}
 
 __all__ = [
     "CheckResult",
@@ -79,3 +84,15 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
 
     magics.register(ipython)
     hints.install(ipython)
+
+
+def __getattr__(name: str) -> object:
+    """``workbench.local_endpoint`` and ``LocalEndpoint``, imported the first time they are asked for."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
