@@ -175,7 +175,9 @@ async def run_cells(url: str, name: str, token: str, sources: list[str]) -> list
         kernel = response.json()["kernel"]["id"]
     channels = url.replace("http://", "ws://", 1) + f"/user/{name}/api/kernels/{kernel}/channels"
     outputs = []
-    async with websockets.connect(channels, additional_headers=headers, max_size=2**24) as socket:
+    # jupyter_server answers the handshake only once the new kernel is up (its kernel_info nudge): with three
+    # kernels starting at once on a loaded 2-core machine that takes longer than websockets' default 10 s.
+    async with websockets.connect(channels, additional_headers=headers, max_size=2**24, open_timeout=180) as socket:
         for number, source in enumerate(sources):
             msg_id = f"{name}-{number}-{uuid.uuid4().hex[:6]}"
             await socket.send(json.dumps({

@@ -136,8 +136,8 @@ SERVERS_THEN_INTERRUPTED = """
 import time, workbench
 from workbench.services import is_listening
 servers = [workbench.start_postgres(), workbench.start_redis()]
-print(servers[0].port, servers[1].port, flush=True)
-try:
+try:  # the print is inside the try: the interrupt may arrive while print() is still returning
+    print(servers[0].port, servers[1].port, flush=True)
     time.sleep(120)
 except KeyboardInterrupt:  # what a cell's interrupt raises in the kernel
     time.sleep(0.5)  # a server that had received the SIGINT would be gone by now
