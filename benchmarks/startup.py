@@ -19,6 +19,10 @@ in the same rounds.
   NOTEBOOK``: its own pytest process, strict nbval, kernel start included),
   wall time, against the same command on a one-cell notebook in the same round
   (the floor): the lesson's own cost is the difference.
+* The whole lesson suite in one command, as an instructor checks a course
+  before a workshop: ``workbench verify`` on every lesson, one after another
+  (``-n 0``: one pytest process, each lesson in a fresh kernel), and with the
+  command's default workers (one per core, at most four).
 """
 
 from __future__ import annotations
@@ -69,7 +73,10 @@ def time_setup(tmpdir: str) -> dict[str, float]:
 
 def timed(command: list[str], **kwargs: object) -> float:
     started = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=True, **kwargs)  # type: ignore[call-overload]
+    finished = subprocess.run(command, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    if finished.returncode != 0:  # a figure for a failing run would mean nothing: say what failed
+        output = finished.stdout[-4000:] + finished.stderr[-2000:]
+        raise RuntimeError(f"{command[:4]}… exited with {finished.returncode}:\n{output}")
     return time.perf_counter() - started
 
 
@@ -117,6 +124,11 @@ def verify_alone(notebook: Path) -> Callable[[], float]:
     return lambda: timed(nbval_command([notebook], ["-q"]), cwd=ROOT)
 
 
+def verify_suite(lessons: list[Path], workers: list[str]) -> Callable[[], float]:
+    """Wall time of `workbench verify` on every lesson in one pytest run with ``workers``."""
+    return lambda: timed(nbval_command(lessons, ["-q", *workers]), cwd=ROOT)
+
+
 def main(argv: list[str] | None = None) -> None:
     options = parser(__doc__.splitlines()[0])
     options.add_argument("--lesson-rounds", type=int, default=None, help="runs per lesson (default 3)")
@@ -137,8 +149,12 @@ def main(argv: list[str] | None = None) -> None:
         }
         per_lesson = {"one-cell notebook (the floor)": verify_alone(floor)}
         per_lesson.update({lesson.stem: verify_alone(lesson) for lesson in lessons})
+        suites = {
+            "all lessons in one run, one after another (-n 0)": verify_suite(lessons, ["-n", "0"]),
+            "all lessons in one run, the default workers": verify_suite(lessons, []),
+        }
         imports, cold, warm = [], [], []
-        total = rounds + rounds * len(tools) + lesson_rounds * len(per_lesson)
+        total = rounds + rounds * len(tools) + lesson_rounds * (len(per_lesson) + len(suites))
         with progress_bar(total, "start-up, tools, lessons") as bar:
             for _ in range(rounds):
                 with tempfile.TemporaryDirectory() as setup_tmp:
@@ -150,6 +166,7 @@ def main(argv: list[str] | None = None) -> None:
                 bar.update(1)
             tool_times = run_rounds(tools, rounds, bar)
             lesson_times = run_rounds(per_lesson, lesson_rounds, bar)
+            suite_times = run_rounds(suites, lesson_rounds, bar)
 
     table = Table("Start-up: import and setup()", f"{machine_note()}; {rounds} runs, each in a fresh process")
     table.add("import workbench", imports, "ms", 1000)
@@ -174,8 +191,14 @@ def main(argv: list[str] | None = None) -> None:
     table.add("one-cell notebook (the floor)", floor_times, "s")
     for name, values in lesson_times.items():
         table.add(f"{name}: over the floor", [v - f for v, f in zip(values, floor_times, strict=True)], "s")
-    table.add("all lessons, one after another (sum of medians)",
+    table.add("all lessons, each in its own pytest process (sum of medians)",
               [sum(statistics.median(v) for v in lesson_times.values())], "s")
+    table.print()
+
+    table = Table("The lesson suite in one run (`workbench verify` on every lesson, wall time)",
+                  f"{lesson_rounds} rounds; {len(lessons)} lessons; each lesson in a fresh kernel")
+    for name, values in suite_times.items():
+        table.add(name, values, "s")
     table.print()
 
 
