@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import nbformat
@@ -99,12 +100,21 @@ def wait_for_connected_idle_kernel(base, timeout=LOAD_TIMEOUT_MS / 1000):
     ready, and a Run All clicked then runs nothing; the server knows.
     """
     deadline = time.monotonic() + timeout
-    kernels = []
+    kernels: object = []
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"{base}/api/kernels?token={TOKEN}", timeout=10) as response:
-            kernels = json.load(response)
-        if any(k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels):
-            return
+        try:
+            with urllib.request.urlopen(f"{base}/api/kernels?token={TOKEN}", timeout=10) as response:
+                kernels = json.load(response)
+        except urllib.error.HTTPError as error:
+            # jupyter_server 2.x answers 500 while a kernel it lists is still starting (its
+            # last_activity is not set yet: "expected a datetime, not the NoneType None"); the
+            # page's own requests meet the same and retry, so does this wait.
+            if error.code < 500:
+                raise
+            kernels = f"HTTP {error.code} from /api/kernels"
+        else:
+            if any(k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels):
+                return
         time.sleep(0.5)
     pytest.fail(f"no connected idle kernel after {timeout:.0f} s: {kernels}")
 
