@@ -23,7 +23,10 @@ reaches a consumer. Each limit is the server's own setting where it has one:
   stops reading at shutdown, lets the application answer every frame it has
   already read, and only then closes with 1012 (uvicorn itself closes at once,
   so frames already read lose their answers). uvicorn's
-  ``timeout_graceful_shutdown`` bounds the wait.
+  ``timeout_graceful_shutdown`` bounds the wait. After the 1012 it reads on,
+  dropping what arrives, until the client answers the close or
+  ``DRAIN_LINGER`` passes: closing with frames unread would reset the
+  connection, and the client would lose the answers and the 1012.
 
 The memory a connection can hold is then bounded, well under 1 MiB: one
 frame of at most 64 KiB being read, plus the messages of one read (asyncio
@@ -45,6 +48,7 @@ FRAME_LIMIT = 64 * 1024  # sample_project.chat.protocol.MAX_FRAME_BYTES (tests c
 HEAD_LIMIT = 8 * 1024  # websockets.http11.MAX_LINE_LENGTH: no request line or header line may be longer
 HEAD_TIMEOUT = 5.0  # seconds from a connection's (or a kept-alive request's) first byte to a complete head
 KEEP_ALIVE = 5  # seconds an idle HTTP connection stays open after a response (uvicorn's default)
+DRAIN_LINGER = 0.2  # seconds a stop reads (and drops) what a client still sends after its 1012, before closing
 
 
 
@@ -183,6 +187,13 @@ class HandshakeCheckedWebSocketProtocol(WebSocketsSansIOProtocol):
             if not self.transport.is_closing():
                 self.conn.send_close(1012)
                 self.transport.write(b"".join(self.conn.data_to_send()))
-                self.transport.close()
+                # Read on, discarding, until the client answers the close (uvicorn's
+                # handle_close then closes) or DRAIN_LINGER passes. Closing a socket
+                # with frames still unread in its buffer sends a TCP reset, and a
+                # reset makes the client's system drop what it has not read yet: the
+                # answers and the 1012 itself (the client saw 1006).
+                self.read_paused = False
+                self.transport.resume_reading()
+                self.close_timer = self.loop.call_later(DRAIN_LINGER, self.transport.close)
             self.close_sent = True
         return message
